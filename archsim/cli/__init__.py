@@ -1,7 +1,8 @@
 """The ``archsim`` command line.
 
-Each sub-package contributes its sub-commands through a private ``_cli``
-module with a ``register(subparsers)`` function; this file only dispatches.
+Every sub-command lives in a module of this package (``archsim/cli/<name>.py``) with a
+``register(subparsers)`` function; this file discovers them (a new sub-command is one new file)
+and dispatches.  The older per-part ``_cli`` modules listed in ``_COMMAND_MODULES`` are still read.
 Errors the user can cause (:class:`ConfigError`) print one line on stderr and
 exit with status 2.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import pkgutil
 import sys
 
 from archsim.core.errors import ArchsimError, ConfigError
@@ -30,12 +32,18 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
+def _command_modules() -> list[str]:
+    """Return the modules that register sub-commands: the legacy list, then this package's modules."""
+    here = [f"{__name__}.{m.name}" for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_")]
+    return list(_COMMAND_MODULES) + sorted(here)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the top-level parser with every available sub-command registered."""
     parser = _Parser(prog="archsim", description="Cycle-exact accelerator simulator.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
-    for name in _COMMAND_MODULES:
+    for name in _command_modules():
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
