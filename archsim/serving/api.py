@@ -124,6 +124,7 @@ def serve(
     bucket: int = 0,
     attention_kernel: str = "ragged",
     energy: bool = True,
+    cache_dir: str | None = None,
     **scheduler_options: Any,
 ) -> ServeResult:
     """Return the :class:`ServeResult` of serving ``workload`` with ``model`` on ``design`` under ``scheduler``.
@@ -141,7 +142,7 @@ def serve(
         memory_bytes: memory of one device, bytes (default: the design's ``memory_capacity_bytes()``).
         memory_fraction: share of the memory serving may use (vLLM ``gpu_memory_utilization``, default 0.9).
         replicas: identical instances (colocated scale-out; requests go to the least-loaded one).
-        decompose, bucket, attention_kernel, energy: iteration-cost options (:class:`IterationCost`).
+        decompose, bucket, attention_kernel, energy, cache_dir: iteration-cost options (:class:`IterationCost`).
     """
     from archsim.arch.registry import load_design
 
@@ -160,7 +161,8 @@ def serve(
         cost = costs.get(id(d))
         if cost is None:
             cost = costs[id(d)] = IterationCost(d, spec, decompose=decompose, bucket=bucket,
-                                                attention_kernel=attention_kernel, energy=energy)
+                                                attention_kernel=attention_kernel, energy=energy,
+                                                cache_dir=cache_dir)
         for i in range(count):
             kv, info = PagedKV.for_design(d, spec, block_tokens=block_tokens, memory_bytes=memory_bytes,
                                           memory_fraction=memory_fraction)
@@ -171,6 +173,8 @@ def serve(
     eng = Engine(reqs, instances, link_gbps=getattr(sched, "link_gbps", 0.0),
                  link_latency_s=getattr(sched, "link_latency_s", 0.0))
     eng.run()
+    for c in costs.values():
+        c.save()
     req = request_frame(eng)
     it = pd.DataFrame(eng.iters, columns=ITER_COLUMNS)
     tr = pd.DataFrame(eng.transfers, columns=["lane", "start_s", "dur_s", "request", "bytes"])

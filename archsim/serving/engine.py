@@ -233,7 +233,7 @@ class Engine:
         kv_tokens = int(self.ctx[inst.running].sum() + q.sum()) if inst.running else int(q.sum())
         self.iters.append((inst.name, self.now, dt, len(ids), int((~dec).sum()), int(dec.sum()), int(q.sum()),
                            inst.kv.used, inst.kv.blocks, kv_tokens, cost.macs,
-                           np.nan if cost.energy_j is None else cost.energy_j, b.extra_s, b.note))
+                           np.nan if cost.energy_j is None else cost.energy_j, b.extra_s, b.note, int(emit.sum())))
         self.push(self.now + dt, 1, self.instances.index(inst))
 
     def _finish_iteration(self, inst: Instance) -> None:

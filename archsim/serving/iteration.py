@@ -79,10 +79,13 @@ class IterationCost:
         bucket: round KV lengths up to a multiple of this many tokens (0 = exact, default).
         attention_kernel: ``ragged`` (one attention launch per layer) | ``per_request``.
         energy: price energy with :mod:`archsim.cost` (False: time only).
+        cache_dir: directory keeping the memo between processes (one pickle per design, model and formats);
+            default: the ``ARCHSIM_SERVING_CACHE`` environment variable, else none.  Within a process the memo
+            is shared by every IterationCost of the same design and model (e.g. the runs of a capacity search).
     """
 
     def __init__(self, design: object, spec: BatchSpec, *, decompose: str = "auto", bucket: int = 0,
-                 attention_kernel: str = "ragged", energy: bool = True) -> None:
+                 attention_kernel: str = "ragged", energy: bool = True, cache_dir: str | None = None) -> None:
         if decompose not in DECOMPOSE:
             raise ConfigError(f"decompose must be one of {', '.join(DECOMPOSE)}, not {decompose!r}")
         if attention_kernel not in ATTENTION_KERNELS:
@@ -99,36 +102,55 @@ class IterationCost:
         self.energy = energy
         self.hetero = _is_hetero(design)
         self._base = design.npu if self.hetero else design  # type: ignore[attr-defined]
-        self._whole: dict[tuple, tuple] = {}
-        self._lin: dict[tuple, tuple] = {}
-        self._head: dict[tuple, tuple] = {}
-        self._attn: dict[tuple, tuple] = {}
-        self._hetero_memo: dict[tuple, tuple] = {}
-        maxpos = spec.model.max_positions + 1
-        self._dec = np.full((maxpos, 4), np.nan)  # per decode KV length: cycles, energy_pj, macs, launch cycles
+        self._components: dict[int, list] = {}
+        self.key = _memo_key(design, spec, energy)
+        memo = _SHARED.get(self.key)
+        if memo is None:
+            memo = _SHARED[self.key] = _load(self.key, cache_dir) or _new_memo(spec)
+        self._memo = memo
+        self._whole, self._lin, self._head = memo["whole"], memo["lin"], memo["head"]
+        self._attn, self._hetero_memo, self._dec = memo["attn"], memo["hetero"], memo["dec"]
+        self.cache_dir = cache_dir
         self.calls = 0
         self.runs = 0
         if spec.model.is_moe:
             self.mode = "whole"
         elif decompose == "auto":
-            self.mode = "pieces" if self._additive() else "whole"
+            if "additive" not in memo:
+                memo["additive"] = self._additive()
+            self.mode = "pieces" if memo["additive"] else "whole"
         else:
             self.mode = decompose
         self.uniform_context = False
 
+    def save(self) -> None:
+        """Write the memo to ``cache_dir`` (if one is set)."""
+        _save(self.key, self.cache_dir, self._memo)
+
     # -- running the design ----------------------------------------------------
     def _simulate(self, ops: list[Op] | object, design: object | None = None):
-        from archsim import simulate
+        """Return ``design.run(ops)`` priced by :mod:`archsim.cost` exactly as :func:`archsim.simulate` does (without
+        building a Trace table first)."""
+        from archsim.core.result import Result
+        from archsim.cost import price
 
         self.runs += 1
         d = self._base if design is None else design
-        if self.energy:
-            return simulate(d, ops)
-        return d.run(ops)
+        r = d.run(ops)
+        if not self.energy or not hasattr(d, "components"):
+            return r
+        comps = self._components.get(id(d))
+        if comps is None:
+            comps = self._components[id(d)] = d.components()
+        priced, cs = price(r.ops, comps, node_nm=getattr(d, "node_nm", 28.0), seconds=r.seconds)
+        summary = dict(r.summary)
+        summary.update({k: v for k, v in cs.items() if k != "seconds"})
+        return Result(priced, summary)
 
-    def _spc(self, r) -> float:
+    def _set_spc(self, r) -> None:
         cyc = r.summary["total_cycles"]
-        return r.summary["seconds"] / cyc if cyc else 0.0
+        if cyc and not self._memo["spc"]:  # fixed once: one conversion for every cost of this design
+            self._memo["spc"] = r.summary["seconds"] / cyc
 
     @staticmethod
     def _col(r, name: str) -> np.ndarray:
@@ -147,7 +169,7 @@ class IterationCost:
         r = self._simulate(tagged)
         if "name" not in r.ops.columns or "cycles" not in r.ops.columns:
             return [self._one(p) for p in pieces]
-        self._seconds_per_cycle = self._spc(r)
+        self._set_spc(r)
         idx = np.array([int(n.split("|", 1)[0][1:]) for n in r.ops["name"]])
         out = []
         cyc, en, mac, lau = (self._col(r, c) for c in ("cycles", "energy_pj", "macs", "stall_launch_cycles"))
@@ -158,7 +180,7 @@ class IterationCost:
 
     def _one(self, ops: list[Op]) -> tuple:
         r = self._simulate(ops)
-        self._seconds_per_cycle = self._spc(r)
+        self._set_spc(r)
         e = r.summary.get("energy_j")
         return (int(r.summary["total_cycles"]), float(e) * 1e12 if e is not None else 0.0,
                 int(self._col(r, "macs").sum()), int(self._col(r, "stall_launch_cycles").sum()))
@@ -202,7 +224,7 @@ class IterationCost:
 
     def seconds_of(self, cycles: float) -> float:
         """Return ``cycles`` of the design's clock in seconds."""
-        return cycles * self._seconds_per_cycle
+        return cycles * self._memo["spc"]
 
     # -- modes -------------------------------------------------------------------
     def _phase(self, decode: np.ndarray) -> str:
@@ -221,7 +243,7 @@ class IterationCost:
 
                 ops += head_piece(self.spec, emitting, self._phase(decode))
             r = self._simulate(ops)
-            self._seconds_per_cycle = self._spc(r)
+            self._set_spc(r)
             e = r.summary.get("energy_j")
             launch = self._col(r, "stall_launch_cycles")
             attn = r.ops["name"].str.contains(r"attn\.(?:\w+\.)?(?:fused|scores|softmax|context)$", regex=True) \
@@ -235,14 +257,14 @@ class IterationCost:
         return Cost(self.seconds_of(hit[0]), hit[1] * 1e-12 if hit[1] is not None else None, hit[2])
 
     def _fill_decode(self, keys: np.ndarray) -> None:
-        """Simulate the decode attention of every KV length in ``keys`` not yet known, in blocks of 64 lengths
+        """Simulate the decode attention of every KV length in ``keys`` not yet known, in blocks of 32 lengths
         (one design run per block)."""
         missing = np.unique(keys[np.isnan(self._dec[keys, 0])])
         if not len(missing):
             return
-        blocks = np.unique(missing // 64)
+        blocks = np.unique(missing // 32)
         maxp = self.spec.model.max_positions
-        want = [k for b in blocks for k in range(max(1, b * 64), min(maxp, b * 64 + 63) + 1)
+        want = [k for b in blocks for k in range(max(1, b * 32), min(maxp, b * 32 + 31) + 1)
                 if np.isnan(self._dec[k, 0])]
         from archsim.workloads.batch import attention_piece
 
@@ -324,3 +346,55 @@ class IterationCost:
             hit = (float(r.summary["seconds"]), None if e is None else float(e), int(self._col(r, "macs").sum()))
             self._hetero_memo[key] = hit
         return Cost(*hit)
+
+
+_SHARED: dict[str, dict] = {}
+
+
+def _memo_key(design: object, spec: BatchSpec, energy: bool) -> str:
+    import hashlib
+
+    d = design.to_dict() if hasattr(design, "to_dict") else repr(design)
+    text = repr((d, type(design).__name__, spec.model.to_dict(), spec.tp, spec.plan, spec.lm_head, energy))
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def _new_memo(spec: BatchSpec) -> dict:
+    # per decode KV length: cycles, energy_pj, macs, launch cycles (NaN = not simulated yet)
+    return {"whole": {}, "lin": {}, "head": {}, "attn": {}, "hetero": {}, "spc": 0.0,
+            "dec": np.full((spec.model.max_positions + 1, 4), np.nan)}
+
+
+def _cache_path(key: str, cache_dir: str | None):
+    import os
+    from pathlib import Path
+
+    cache_dir = cache_dir or os.environ.get("ARCHSIM_SERVING_CACHE")
+    return Path(cache_dir) / f"serving-{key}.pkl" if cache_dir else None
+
+
+def _load(key: str, cache_dir: str | None) -> dict | None:
+    import pickle
+
+    path = _cache_path(key, cache_dir)
+    if path is None or not path.exists():
+        return None
+    try:
+        with open(path, "rb") as fh:
+            return pickle.load(fh)
+    except Exception:  # a stale or partial file: start afresh
+        return None
+
+
+def _save(key: str, cache_dir: str | None, memo: dict) -> None:
+    import os
+    import pickle
+
+    path = _cache_path(key, cache_dir)
+    if path is None:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    with open(tmp, "wb") as fh:
+        pickle.dump(memo, fh)
+    os.replace(tmp, path)

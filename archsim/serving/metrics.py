@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 ITER_COLUMNS = ["instance", "start_s", "dur_s", "requests", "prefills", "decodes", "tokens", "kv_blocks_used",
-                "kv_blocks", "kv_tokens", "macs", "energy_j", "extra_s", "kind"]
+                "kv_blocks", "kv_tokens", "macs", "energy_j", "extra_s", "kind", "emitted"]
 
 
 def percentile(x: np.ndarray, p: float) -> float | None:
@@ -80,7 +80,6 @@ def summarize(eng, req: pd.DataFrame, it: pd.DataFrame, *, rate: float | None, s
     busy = it.groupby("instance")["dur_s"].sum() if len(it) else pd.Series(dtype=float)
     kv_frac = (it["kv_blocks_used"] / it["kv_blocks"]).to_numpy() if len(it) else np.zeros(0)
     w = it["dur_s"].to_numpy() if len(it) else np.zeros(0)
-    alloc_tokens = (it["kv_blocks_used"] * 0).to_numpy()
     out = {
         "requests": int(len(req)),
         "completed": int(ok.sum()),
@@ -107,7 +106,6 @@ def summarize(eng, req: pd.DataFrame, it: pd.DataFrame, *, rate: float | None, s
         "kv_utilization_max": float(kv_frac.max()) if len(kv_frac) else None,
         "busy_fraction": float(busy.sum() / (dur * max(1, len(eng.instances)))) if dur > 0 else None,
     }
-    del alloc_tokens
     if len(it):
         held = it["kv_blocks_used"].to_numpy() * 1.0
         toks = it["kv_tokens"].to_numpy() * 1.0

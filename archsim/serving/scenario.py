@@ -60,8 +60,9 @@ def _one(sc: dict[str, Any], point: dict[str, Any]):
     if "chunk" in point:
         opts["chunk"] = point["chunk"]
     slo = sc.get("slo") or {}
-    return serve(point.get("design", sc["design"]), sc["model"], wl, point.get("scheduler", sc.get("scheduler", "vllm")),
-                 slo_ttft_s=slo.get("ttft_s"), slo_tpot_s=slo.get("tpot_s"), **(sc.get("options") or {}), **opts)
+    scheduler = point.get("scheduler", sc.get("scheduler", "vllm"))
+    return serve(point.get("design", sc["design"]), sc["model"], wl, scheduler, slo.get("ttft_s"),
+                 slo_tpot_s=slo.get("tpot_s"), **(sc.get("options") or {}), **opts)
 
 
 def run_scenario(scenario: dict[str, Any] | str | Path) -> pd.DataFrame:
