@@ -40,7 +40,8 @@ def test_cli_sweep_writes_table_and_resumes(sweep_dir, capsys):
     cols = ["rows", "cols", "workload", "total_cycles", "seconds", "energy_j", "area_mm2"]
     pd.testing.assert_frame_equal(out[cols], expect[cols])
     # second run: everything from the store (default: next to the sweep file), CSV output
-    assert main(["sweep", str(sweep_dir / "sweep.yaml"), "--quiet", "--json", "--allow-code", "-o", str(sweep_dir / "r.csv")]) == 0
+    argv = ["sweep", str(sweep_dir / "sweep.yaml"), "--quiet", "--json", "--allow-code", "-o", str(sweep_dir / "r.csv")]
+    assert main(argv) == 0
     info = json.loads(capsys.readouterr().out)
     assert info["computed"] == 0 and info["reused"] == 8
     assert info["store"] == str(sweep_dir / "sweep.sqlite")
