@@ -75,6 +75,19 @@ def _units(ops: list[Op]) -> list[tuple[str, str, list[int]]]:
     return out
 
 
+def _resolve(value: Any, kind: str) -> Any:
+    """Return the design ``value`` names: an NPU or PIM preset name, a dict of fields, or a design object."""
+    from archsim.arch.npu import NpuDesign, get_npu_design
+    from archsim.arch.pim import PimDesign, get_pim_design
+
+    if isinstance(value, str):
+        return get_npu_design(value) if kind == "npu" else get_pim_design(value)
+    if isinstance(value, dict):
+        data = {k: v for k, v in value.items() if k != "type"}
+        return NpuDesign.from_dict(data) if kind == "npu" else PimDesign.from_dict(data)
+    return value
+
+
 @dataclass(frozen=True)
 class HeteroDesign:
     """An xPU whose DRAM holds PIM devices, with per-op placement.
@@ -85,8 +98,9 @@ class HeteroDesign:
         pim: a PIM design or preset name (``logic-die-pim`` for Duplex, ``hbm-pim`` ...).
         pim_devices: PIM devices (stacks) in the xPU's memory; each runs its share of a PIM unit.
         placement: ``xpu`` | ``pim`` | ``opb`` | ``greedy`` | ``exhaustive`` (:mod:`archsim.dataflow.placement`).
-        opb_threshold: Op/B (FLOP per DRAM byte) below which ``opb`` picks PIM; ``"auto"`` = the PIM devices'
-            balance point (peak FLOP/s over internal bandwidth).
+        opb_threshold: Op/B (FLOP per DRAM byte) below which ``opb`` picks PIM; ``"auto"`` = where the two
+            rooflines cross: all PIM devices' peak FLOP/s over the xPU's DRAM bandwidth (below it the PIM
+            devices, compute-bound or not, beat the xPU's memory-bound time).
         pim_classes: unit classes PIM may run (Duplex's Logic-PIM runs MoE experts and attention).
         interference: slow concurrent xPU and PIM work by their measured co-run rates.
         source: citation.
@@ -104,12 +118,9 @@ class HeteroDesign:
     _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        from archsim.arch.registry import load_design
-
         if not isinstance(self.name, str) or not self.name:
             raise ConfigError(f"name must be a non-empty string, not {self.name!r}")
-        xpu = load_design(self.xpu) if isinstance(self.xpu, (str, dict)) else self.xpu
-        pim = load_design(self.pim) if isinstance(self.pim, (str, dict)) else self.pim
+        xpu, pim = _resolve(self.xpu, "npu"), _resolve(self.pim, "pim")
         if not hasattr(xpu, "run") or not hasattr(xpu, "freq_mhz"):
             raise ConfigError(f"xpu must be an NPU/GPU-class design or preset name, not {self.xpu!r}")
         if not hasattr(pim, "external_bandwidth_gbps") or not hasattr(pim, "placement"):
@@ -144,10 +155,15 @@ class HeteroDesign:
 
     @property
     def threshold(self) -> float:
-        """The Op/B threshold in use (``opb_threshold`` or the PIM balance point), FLOP/B."""
+        """The Op/B threshold in use (``opb_threshold``, or the roofline crossover for ``auto``), FLOP/B."""
         if self.opb_threshold != "auto":
             return float(self.opb_threshold)
-        return self.pim.peak_flops / (self.pim.internal_bandwidth_gbps * 1e9)
+        pim_flops = self.pim.peak_flops * self.pim_devices
+        pim_bw = self.pim.internal_bandwidth_gbps * 1e9 * self.pim_devices
+        xpu_bw = float(self.xpu.memory_bandwidth_gbps) * 1e9
+        if pim_bw <= xpu_bw:  # PIM reads no faster than the xPU: it never wins on a memory-bound op
+            return pim_flops / pim_bw
+        return pim_flops / xpu_bw
 
     def to_dict(self) -> dict[str, Any]:
         """Return the design as a plain dict (YAML-ready; ``type: hetero``)."""
@@ -191,7 +207,7 @@ class HeteroDesign:
             ("pim_devices", self.pim_devices, "devices", self.source),
             ("placement", self.placement, "", "archsim.dataflow.placement"),
             ("opb_threshold", round(self.threshold, 3), "FLOP/B",
-             "PIM balance point (peak FLOP/s / internal B/s)" if self.opb_threshold == "auto" else "set"),
+             "roofline crossover: PIM peak FLOP/s / xPU DRAM B/s" if self.opb_threshold == "auto" else "set"),
             ("pim_classes", ",".join(self.pim_classes), "", "Duplex: MoE experts and attention on Logic-PIM"),
             ("interference", self.interference, "", "measured co-run rates"),
             ("pim_internal_bandwidth", round(self.pim.internal_bandwidth_gbps * self.pim_devices, 1), "GB/s",
