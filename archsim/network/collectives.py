@@ -6,7 +6,7 @@ takes
 
     max over links (bytes on the link / its usable bandwidth)      # contention: flows sharing a link add up
   + max over flows (hops x link latency)                           # alpha: wire + switch latency
-  + (max hops - 1) x chunk / slowest link bandwidth                # store-and-forward of the first chunk
+  + relays x chunk / slowest link bandwidth                       # devices forwarding the first chunk
   + the topology's step overhead                                   # synchronization / protocol per step
 
 and a collective is the sum over phases plus the topology's launch cost.  Sizes follow nccl-tests
@@ -131,12 +131,12 @@ class _Net:
         fi, li, lat = self.topo.route(ph.src, ph.dst)
         np.add.at(load, li, ph.nbytes[fi])
         busy = float(np.max(load / self.bw))
-        hops = np.bincount(fi, minlength=ph.src.size)
+        relays = self.topo.relays(np.bincount(fi, minlength=ph.src.size))
         first = 0.0
-        if hops.max() > 1:
+        if relays.max() > 0:
             minbw = np.full(ph.src.size, np.inf)
             np.minimum.at(minbw, fi, self.bw[li])
-            first = float(np.max((hops - 1) * np.minimum(chunk, ph.nbytes) / minbw))
+            first = float(np.max(relays * np.minimum(chunk, ph.nbytes) / minbw))
         return busy + float(lat.max()) + first + self.step_s, load
 
 

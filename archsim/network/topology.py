@@ -72,6 +72,10 @@ class Topology:
         """Return (flow index per crossing, link id per crossing, latency in seconds per flow)."""
         raise NotImplementedError
 
+    def relays(self, crossings: np.ndarray) -> np.ndarray:
+        """Return the store-and-forward relays of flows that cross ``crossings`` links (devices in between)."""
+        return np.maximum(crossings - 1, 0)
+
     def levels(self, p: int) -> list[int]:
         """Return group sizes (innermost first) whose product is ``p``, for hierarchical algorithms; [] if none."""
         return []
@@ -141,6 +145,9 @@ class Switch(Topology):
 
     def device_port_bytes_per_s(self) -> float:
         return self.link.bytes_per_s
+
+    def relays(self, crossings: np.ndarray) -> np.ndarray:
+        return np.zeros_like(crossings)  # the switch is cut-through: no device forwards
 
 
 @dataclass(frozen=True)
@@ -316,6 +323,9 @@ class TwoLevel(Topology):
         fi += [fx, fx]
         li += [4 * s + 2, 4 * d + 3]
         return np.concatenate(fi), np.concatenate(li), lat
+
+    def relays(self, crossings: np.ndarray) -> np.ndarray:
+        return (crossings > 2).astype(crossings.dtype)  # a PXN relay through a local GPU
 
     def levels(self, p: int) -> list[int]:
         if p <= self.per_node or p % self.per_node:

@@ -206,11 +206,15 @@ class SystemDesign:
         cyc = ops["cycles"].to_numpy(dtype=np.float64) if "cycles" in ops.columns else np.ones(len(ops))
         op_s = chip_s * cyc / cyc.sum() if cyc.sum() > 0 else np.zeros(len(ops))
         comms = self._comms(run_trace, plan, meta, expert_tokens)
+        # the chip may merge ops (fused attention): anchor each collective on its op's row by name
+        where = {n: i for i, n in enumerate(ops["name"])} if "name" in ops.columns else {}
+        trace_names = list(run_trace.df["name"])
         rows, memo = [], {}
         comm_s = np.zeros(len(ops))
         pp_s = 0.0
         classes, _ = self.topology.link_of()
         for c in comms:
+            c = dataclasses.replace(c, after=where.get(trace_names[c.after], min(c.after, len(ops) - 1)))
             r = self._price(c, plan, memo)
             total = r.seconds * c.count
             row = {"name": c.name, "kind": "collective", "count": c.count, "collective": c.op, "group": c.group,
@@ -352,7 +356,9 @@ def _interleave(ops: pd.DataFrame, rows: list[dict], freq: float, exposed_frac: 
     merged = pd.concat([ops, comm], ignore_index=True, sort=False).sort_values("_order", kind="stable")
     merged = merged.drop(columns="_order").reset_index(drop=True)
     for col in merged.columns:
-        if pd.api.types.is_numeric_dtype(merged[col]):
+        if col.endswith("_precision"):  # a collective row carries its op's formats (cost reads them)
+            merged[col] = merged[col].ffill().bfill()
+        elif pd.api.types.is_numeric_dtype(merged[col]):
             merged[col] = merged[col].fillna(0)
         elif merged[col].isna().any():
             merged[col] = merged[col].fillna("")
