@@ -93,3 +93,20 @@ def test_simulate_prices_link_energy():
     link = sum(v for k, v in r.summary.items() if k.startswith("energy_link_") and k.endswith("_j"))
     coll = r.ops[r.ops["kind"] == "collective"]
     assert link == pytest.approx(coll["link_0_bytes"].sum() * 8 * 4.1e-12)
+
+
+def test_deepseek_v3_preset_and_hf_config_agree(tmp_path):
+    from archsim.workloads import get_model, load_hf_config
+
+    cfg = {"model_type": "deepseek_v3", "hidden_size": 7168, "num_hidden_layers": 61, "num_attention_heads": 128,
+           "num_key_value_heads": 128, "q_lora_rank": 1536, "kv_lora_rank": 512, "qk_nope_head_dim": 128,
+           "qk_rope_head_dim": 64, "v_head_dim": 128, "intermediate_size": 18432, "moe_intermediate_size": 2048,
+           "n_routed_experts": 256, "n_shared_experts": 1, "num_experts_per_tok": 8, "first_k_dense_replace": 3,
+           "vocab_size": 129280, "max_position_embeddings": 163840, "hidden_act": "silu"}
+    (tmp_path / "config.json").write_text(__import__("json").dumps(cfg))
+    hf, preset = load_hf_config(tmp_path), get_model("deepseek-r1")
+    assert hf.param_count() == preset.param_count()
+    assert abs(preset.param_count() / 671e9 - 1) < 0.01 and abs(preset.param_count(active=True) / 37e9 - 1) < 0.02
+    t = build_trace(preset, phase="decode", batch=2, context=64)
+    scores = t.df[t.df["name"].str.endswith("attn.scores")]
+    assert set(scores["K"]) == {512 + 64}  # the latent KV cache: kv_lora_rank + RoPE key
