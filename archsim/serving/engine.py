@@ -64,6 +64,7 @@ class Instance:
     start_s: float = 0.0
     link_free_s: float = 0.0
     window: tuple | None = None
+    last_dt: float = 0.0
     kv_bytes_per_token: float = 0.0
     host_bytes_per_s: float = 32e9
 
@@ -236,6 +237,7 @@ class Engine:
         inst.busy = True
         inst.batch = b
         inst.start_s = self.now
+        inst.last_dt = dt
         kv_tokens = int(self.ctx[inst.running].sum() + q.sum()) if inst.running else int(q.sum())
         self.iters.append((inst.name, self.now, dt, len(ids), int((~dec).sum()), int(dec.sum()), int(q.sum()),
                            inst.kv.used, inst.kv.blocks, kv_tokens, cost.macs,
@@ -252,6 +254,8 @@ class Engine:
         ids = b.ids
         n = len(ids)
         kmax = int(min(int((self.output[ids] - self.gen[ids]).min()), 256))
+        if self._heap and inst.last_dt > 0:  # steps until the next event, from the last iteration's length
+            kmax = min(kmax, int((self._heap[0][0] - self.now) / inst.last_dt) + 2)
         if kmax < 2:
             return False
         ctx = self.ctx[ids]
@@ -288,6 +292,7 @@ class Engine:
         inst.busy = True
         inst.batch = b
         inst.window = (k, ends[:k])
+        inst.last_dt = float(secs[k - 1])
         inst.start_s = self.now
         self.push(float(ends[k - 1]), 1, self.instances.index(inst))
         return True
