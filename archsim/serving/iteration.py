@@ -279,10 +279,12 @@ class IterationCost:
         """Return ``(seconds, energy_j or None, macs)`` arrays of ``k`` consecutive decode iterations of the same
         requests (KV lengths ``ctx`` before the first), each equal to :meth:`__call__` of that step; None where
         the design is not costed in pieces (then the engine steps one iteration at a time)."""
-        if self.hetero or self.mode != "pieces" or self.bucket:
+        if self.hetero or self.mode != "pieces":
             return None
         n = len(ctx)
         keys = ctx[:, None] + np.arange(1, k + 1)[None, :]  # KV length read at step s: ctx + s + 1
+        if self.bucket:
+            keys = np.minimum(-(-keys // self.bucket) * self.bucket, self.spec.model.max_positions)
         self._fill_decode(keys.ravel())
         one = np.ones(n, dtype=np.int64)
         self(one, ctx, np.ones(n, dtype=bool), n)  # fills the token-parallel pieces of this batch size

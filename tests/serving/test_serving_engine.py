@@ -98,7 +98,8 @@ def test_bad_input_is_a_one_line_config_error(kwargs, msg):
 
 
 @pytest.mark.parametrize("scheduler,opts", [("vllm", {}), ("sarathi", {"chunk": 128}), ("disagg", {}),
-                                            ("vllm", {"memory_bytes": 13.8e9, "memory_fraction": 1.0})])
+                                            ("vllm", {"memory_bytes": 13.8e9, "memory_fraction": 1.0}),
+                                            ("vllm", {"bucket": 64})])
 def test_fast_forward_gives_the_result_of_stepping_every_iteration(scheduler, opts):
     wl = Workload(requests=40, rate=8, seed=3, **SHORT)
     a = serve(H100, "llama2-7b", wl, scheduler, fast_forward=True, **opts)
