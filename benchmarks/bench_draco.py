@@ -78,7 +78,8 @@ def main() -> None:
     for m in ("os", "ws", "is"):
         o = tab[(tab.network == "original") & (tab.mapping == m)].iloc[0]
         d = tab[(tab.network == "draco") & (tab.mapping == m)].iloc[0]
-        print(f"  {m} (im2col): DRACO vs original: avg utilization {100 * (d.avg_layer_util / o.avg_layer_util - 1):+.1f} %, "
+        du = 100 * (d.avg_layer_util / o.avg_layer_util - 1)
+        print(f"  {m} (im2col): DRACO vs original: avg utilization {du:+.1f} %, "
               f"latency {100 * (d.cycles / o.cycles - 1):+.1f} %")
 
 
