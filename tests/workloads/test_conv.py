@@ -173,3 +173,24 @@ def test_every_design_family_runs_a_conv_op_through_im2col():
         if "macs" in res.ops:
             assert int(res.ops["macs"].sum()) == op.macs, name
     assert len(seen) >= 3
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 2), st.integers(1, 3), st.integers(3, 7), st.integers(3, 7), st.integers(1, 3),
+       st.integers(1, 3), st.integers(1, 3), st.integers(1, 2), st.integers(0, 2), st.integers(1, 2),
+       st.booleans(), st.integers(0, 1000))
+def test_dataflow_im2col_lowering(n, cg, h, w, kg, r, s, stride, pad, dil, grouped, seed):
+    from archsim.dataflow.conv import col2im, filter_matrix, im2col
+
+    g = 2 if grouped else 1
+    try:
+        shape = ConvShape(n, cg * g, h, w, kg * g, r, s, stride, pad, g, dil)
+    except ConfigError:
+        return
+    rng = np.random.default_rng(seed)
+    x = rng.integers(-8, 8, (n, shape.c, h, w))
+    wt = rng.integers(-8, 8, (shape.k, cg, r, s))
+    A, B = im2col(x, shape), filter_matrix(wt, shape)
+    M, K, N, gg = shape.gemm()
+    assert A.shape == (gg, M, K) and B.shape == (gg, K, N)
+    np.testing.assert_array_equal(col2im(A @ B, shape), _direct_conv(x, wt, shape))
