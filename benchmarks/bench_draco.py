@@ -65,6 +65,7 @@ def main() -> None:
                 "avg_layer_util": float((t["macs"] / (pes * t["cycles"])).mean()),
             })
     tab = pd.DataFrame(rows)
+    tab["cycles_mem"] = tab["cycles_mem"].astype("Int64")
     pd.set_option("display.width", 200)
     print(f"MobileNetV1 (Howard et al. 2017, Table 1), {R}x{C} array, {args.precision}, batch 1\n")
     print(tab.to_string(index=False, float_format=lambda x: f"{x:.4f}"))
