@@ -194,3 +194,13 @@ def test_dataflow_im2col_lowering(n, cg, h, w, kg, r, s, stride, pad, dil, group
     M, K, N, gg = shape.gemm()
     assert A.shape == (gg, M, K) and B.shape == (gg, K, N)
     np.testing.assert_array_equal(col2im(A @ B, shape), _direct_conv(x, wt, shape))
+
+
+def test_summary_counts_the_conv_input_once():
+    from archsim.workloads import summarize
+
+    op = conv_op("dw", 1, 32, 112, 112, 32, 3, 3, padding=1, groups=32, a_precision="int8", b_precision="int8",
+                 out_precision="int8", count=2)
+    s = summarize(Trace.from_ops([op])).iloc[0]
+    assert s["act_bytes"] == 2 * (32 * 112 * 112 + 32 * 112 * 112)  # input once + output, x count
+    assert s["weight_bytes"] == 2 * 32 * 9
