@@ -93,13 +93,16 @@ class NpuDesign:
         launch_overhead_ns: host launch gap per kernel/op, ns: paid only with ``execution: eager``.
         execution: ``eager`` (every kernel pays ``launch_overhead_ns`` of host launch, e.g. PyTorch eager)
             or ``graph`` (CUDA-graph replay / a serving engine: no host cost, only ``kernel_floor_ns``).
-        kernel_floor_ns: device-side fixed time of every kernel (grid launch, prologue, drain), ns; paid
-            in both execution modes.
+        kernel_floor_ns: device-side fixed time of every matrix/attention kernel (grid launch, prologue,
+            drain), ns; paid in both execution modes.
+        vector_kernel_floor_ns: the same for elementwise/norm kernels (None = ``kernel_floor_ns``).
         memory_efficiency: achievable fraction of ``memory_bandwidth_gbps`` for streams (bandwidth model
             only; the cycle-level DRAM model has its own efficiency).
         memory_bytes: device memory capacity, bytes (None = not modelled).
         capacity_check: ``error`` (a run whose weights + KV cache + activations exceed ``memory_bytes``
             raises ConfigError), ``report`` (summary ``fits: false`` instead) or ``off``.
+        gemm_schedule: ``waves`` (units dealt in whole waves: the last one may be partial) or ``stream_k``
+            (a persistent kernel deals the units' K iterations evenly over the cores: no wave quantization).
         vector_gemv: matrix ops with M = 1 may run on the vector units (a GEMV path) when faster.
         fp32_on_vector: true-fp32 matrix ops run on the vector units (GPU CUDA cores) instead of the arrays
             (``tf32`` is the arrays' fp32 mode).
@@ -145,9 +148,11 @@ class NpuDesign:
     launch_overhead_ns: float = 0.0
     execution: str = "eager"
     kernel_floor_ns: float = 0.0
+    vector_kernel_floor_ns: float | None = None
     memory_efficiency: float = 1.0
     memory_bytes: int | None = None
     capacity_check: str = "error"
+    gemm_schedule: str = "waves"
     vector_gemv: bool = True
     fp32_on_vector: bool = False
     attention: str = "fused"
@@ -168,6 +173,8 @@ class NpuDesign:
         for f in ("freq_mhz", "scratchpad_gbps", "l2_bandwidth_gbps", "noc_link_gbps", "dma_gbps",
                   "memory_bandwidth_gbps", "node_nm"):
             require_positive_number(f, getattr(self, f))
+        if self.vector_kernel_floor_ns is not None:
+            require_positive_number("vector_kernel_floor_ns", self.vector_kernel_floor_ns)
         for f in ("l2_latency_ns", "memory_latency_ns", "launch_overhead_ns", "kernel_floor_ns"):
             v = getattr(self, f)
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not (0 <= v < float("inf")):
@@ -179,6 +186,7 @@ class NpuDesign:
         require_choice("execution", self.execution, EXECUTION_MODES)
         require_choice("capacity_check", self.capacity_check, CAPACITY_CHECKS)
         require_choice("decode_partition", self.decode_partition, DECODE_PARTITIONS)
+        require_choice("gemm_schedule", self.gemm_schedule, ("waves", "stream_k"))
         for f in ("vector_gemv", "fp32_on_vector", "causal_skip"):
             if not isinstance(getattr(self, f), bool):
                 raise ConfigError(f"{f} must be true or false, not {getattr(self, f)!r}")
@@ -419,9 +427,11 @@ class NpuDesign:
         return row
 
     # -- pieces ------------------------------------------------------------------
-    def _launch_cycles(self, launches: int = 1) -> int:
+    def _launch_cycles(self, launches: int = 1, vector: bool = False) -> int:
         """Fixed cycles of ``launches`` kernels: the device-side floor, plus the host gap when eager."""
-        ns = self.kernel_floor_ns + (self.launch_overhead_ns if self.execution == "eager" else 0.0)
+        floor = self.vector_kernel_floor_ns if vector and self.vector_kernel_floor_ns is not None \
+            else self.kernel_floor_ns
+        ns = floor + (self.launch_overhead_ns if self.execution == "eager" else 0.0)
         return math.ceil(launches * ns * self.freq_mhz / 1e3 - 1e-9)
 
     def _dram(self, read_bytes: int, write_bytes: int, exact: bool, estimate: bool = False) -> tuple[int, dict]:
@@ -514,6 +524,10 @@ class NpuDesign:
         main_wr = tr["partial_write"] if p.split_k > 1 else tr["c_write"]
         dram_cycles, acts = self._dram(main_rd, main_wr, exact, estimate=not counts)
         compute = p.waves * tile["cycles"]
+        if self.gemm_schedule == "stream_k" and p.split_k == 1 and p.units > self.cores:
+            # persistent stream-K (CUTLASS 3 / cuBLAS on Hopper): the units' K iterations are dealt evenly over
+            # the cores, so the last wave is not quantized (the partial-tile fix-up traffic is neglected)
+            compute = math.ceil(p.units * tile["cycles"] / self.cores)
         body = max(compute, dram_cycles)
         red_cycles = red_dram = red_vec = 0
         launches = 1
@@ -575,7 +589,7 @@ class NpuDesign:
             rd += math.ceil(elems * PRECISION_BYTES[op.b_precision])
         wr = math.ceil(elems * PRECISION_BYTES[op.out_precision])
         dram_cycles, acts = self._dram(rd, wr, exact)
-        launch = self._launch_cycles()
+        launch = self._launch_cycles(vector=True)
         cycles = max(compute, dram_cycles) + launch
         per_core = [1 if c < units else 0 for c in range(self.cores)]
         row = {"engine": "vector", "tile_m": 0, "tile_n": 0, "split_k": 0, "units": units, "waves": 1,

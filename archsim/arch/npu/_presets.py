@@ -10,15 +10,21 @@ from archsim.arch.npu._design import NpuDesign
 
 KiB, MiB = 1 << 10, 1 << 20
 
-#: Device-side fixed time of a kernel on the H100, ns, in CUDA-graph replay: fitted (one value for every shape
-#: and precision) on the fit half of validation/data/h100 GEMMs by validation/h100.py (see docs/validation.md).
-H100_KERNEL_FLOOR_NS = 2000.0
-#: Achievable fraction of the H100's 3.35 TB/s: a 1 GiB device-to-device copy moved 2430 GB/s (read + write)
-#: in validation/data/h100 (shared/data/h100/gemm_calibration.csv, copy row): 2430 / 3350.
-H100_MEMORY_EFFICIENCY = 0.725
-#: Host launch gap per kernel in PyTorch eager on the H100, ns (eager execution only): assumption, the A100's
-#: LLMCompass figure less the device floor, until measured (validation/data/h100/launch.csv).
-H100_EAGER_LAUNCH_NS = 21000.0 - H100_KERNEL_FLOOR_NS
+#: Device-side fixed time of a matrix/attention kernel on the H100, ns, in CUDA-graph replay: the one fitted
+#: parameter, chosen (one value for every shape and precision) on the fit half of the measured GEMMs in
+#: validation/data/h100/gemm.csv by validation/h100.py:fit_kernel_floor.  Corroborated by launch.csv: a 64^3
+#: bf16 torch.mm replays at 2.97 us per kernel.
+H100_KERNEL_FLOOR_NS = 3250.0
+#: The same for elementwise/norm kernels, ns: measured, launch.csv: a 256-element add_ replays at 1.14 us.
+H100_VECTOR_FLOOR_NS = 1140.0
+#: Achievable fraction of the H100's 3.35 TB/s, measured: a 4 GiB read stream (torch.sum) moved 3080 GB/s
+#: (validation/data/h100/bandwidth.csv; decode attention reached 3107 GB/s in attention.csv): 3080 / 3350.
+#: (A 1-4 GiB device-to-device copy moves only 2430 GB/s read + write; 256 MiB copies 2996 GB/s.)
+H100_MEMORY_EFFICIENCY = 0.919
+#: Host launch gap per kernel in PyTorch eager on the H100, ns (eager execution only), measured: a 64^3 bf16
+#: torch.mm issued eagerly back to back takes 20.0 us per op vs 2.97 us replayed (launch.csv); the gap
+#: is the difference.  (A tiny add_ takes 9.06 us eager: non-GEMM ops dispatch faster.)
+H100_EAGER_LAUNCH_NS = 20016.0 - 2972.0
 
 #: CUTLASS 2.x SM80 threadblock tile shapes (M x N) used by its default GEMM kernels
 #: (cutlass/include/cutlass/gemm/device/default_gemm_configuration.h and the profiler's kernel list).
@@ -55,10 +61,11 @@ A100_SXM4_80GB = NpuDesign(
     tile_shapes=GPU_TILES,
     max_split_k=16,
     execution="graph",             # CUDA-graph replay / serving engines: no host launch cost (eager: see below)
-    kernel_floor_ns=H100_KERNEL_FLOOR_NS,  # assumption: the device-side kernel floor measured on the H100
+    kernel_floor_ns=H100_KERNEL_FLOOR_NS,  # assumption: the device-side kernel floors measured on the H100
+    vector_kernel_floor_ns=H100_VECTOR_FLOOR_NS,
     # eager: LLMCompass hardware_model/compute_module.py overhead_dict["A100"].matmul = 2.1e-5 s per op in PyTorch
     # eager (its total fixed cost, so the device floor is taken out of the host gap)
-    launch_overhead_ns=21000.0 - H100_KERNEL_FLOOR_NS,
+    launch_overhead_ns=21000.0 - H100_KERNEL_FLOOR_NS,  # eager only
     memory_bytes=80 << 30,         # [A100-DS] 80 GB HBM2e
     node_nm=7.0,                   # [A100-WP] TSMC 7 nm
     source="NVIDIA A100 Tensor Core GPU Architecture whitepaper (2020); A100 80GB datasheet; "
@@ -95,6 +102,7 @@ H100_SXM5_80GB = NpuDesign(
     max_split_k=16,
     execution="graph",             # CUDA-graph replay / serving engines: no host launch cost
     kernel_floor_ns=H100_KERNEL_FLOOR_NS,
+    vector_kernel_floor_ns=H100_VECTOR_FLOOR_NS,
     launch_overhead_ns=H100_EAGER_LAUNCH_NS,  # eager only
     node_nm=5.0,                   # [H100-WP] TSMC 4N (N5 family); priced at 5 nm, archsim.cost's smallest node
     source="NVIDIA H100 Tensor Core GPU Architecture whitepaper (2022); H100 SXM5 datasheet",
