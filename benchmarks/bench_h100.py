@@ -22,7 +22,9 @@ sys.path.insert(0, str(ROOT))
 
 from validation import h100  # noqa: E402
 
-SHARED = ROOT.parent / "shared" / "data" / "h100" / "gemm_calibration.csv"
+#: the independent subset beside the checkout (../shared; a worktree sits one level deeper)
+SHARED = next((p / "shared" / "data" / "h100" / "gemm_calibration.csv" for p in (ROOT.parent, ROOT.parents[1])
+               if (p / "shared" / "data" / "h100" / "gemm_calibration.csv").is_file()), Path("/nonexistent"))
 
 
 def _table(title: str, rows: list[dict]) -> None:

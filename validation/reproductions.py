@@ -197,7 +197,8 @@ def _users(ctx: int) -> float:
     while lo < hi:  # largest batch that fits
         mid = (lo + hi + 1) // 2
         try:
-            d._check_capacity(list(build_trace(cfg, phase="decode", batch=mid, context=ctx)))
+            d.replace(capacity_check="error")._check_capacity(list(build_trace(cfg, phase="decode", batch=mid,
+                                                                               context=ctx)))
             lo = mid
         except ConfigError:
             hi = mid - 1

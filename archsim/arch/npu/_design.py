@@ -82,9 +82,10 @@ class NpuDesign:
         noc: ``crossbar`` (one hop core <-> memory side) or ``mesh`` (cores on a near-square grid, memory
             on one edge: average hops (grid rows + 1) / 2; a column shares its edge link).
         noc_hop_cycles: latency per hop, cycles.
-        noc_link_gbps: bandwidth of one link (a core's port), GB/s.
+        noc_link_gbps: bandwidth of one link (a core's port), GB/s; None (default) = the DRAM rate
+            ``memory_bandwidth_gbps``, so a lone core is never capped below DRAM by an unstated NoC figure.
         dma_engines: DMA engines per core; a core's port moves at most ``dma_engines x dma_gbps``.
-        dma_gbps: bandwidth of one DMA engine, GB/s.
+        dma_gbps: bandwidth of one DMA engine, GB/s; None (default) = ``memory_bandwidth_gbps / dma_engines``.
         memory_bandwidth_gbps, memory_latency_ns: DRAM peak bandwidth (GB/s) and latency (ns).
         memory: None (bandwidth model) or ``{"kind": "dram", "spec": NAME, "stacks": n, ...}`` (the
             cycle-level DRAM: ``n`` independent stacks/devices, traffic interleaved evenly).
@@ -100,8 +101,8 @@ class NpuDesign:
         memory_efficiency: achievable fraction of ``memory_bandwidth_gbps`` for streams (bandwidth model
             only; the cycle-level DRAM model has its own efficiency).
         memory_bytes: device memory capacity, bytes (None = not modelled).
-        capacity_check: ``error`` (a run whose weights + KV cache + activations exceed ``memory_bytes``
-            raises ConfigError), ``report`` (summary ``fits: false`` instead) or ``off``.
+        capacity_check: ``error`` (a run of a Trace whose weights + KV cache + activations exceed
+            ``memory_bytes`` raises ConfigError), ``report`` (summary ``fits: false`` instead) or ``off``.
         gemm_schedule: ``waves`` (units dealt in whole waves: the last one may be partial) or ``stream_k``
             (a persistent kernel deals the units' K iterations evenly over the cores: no wave quantization).
         vector_gemv: matrix ops with M = 1 may run on the vector units (a GEMV path) when faster.
@@ -137,9 +138,9 @@ class NpuDesign:
     l2_latency_ns: float = 100.0
     noc: str = "crossbar"
     noc_hop_cycles: int = 2
-    noc_link_gbps: float = 500.0
+    noc_link_gbps: float | None = None
     dma_engines: int = 2
-    dma_gbps: float = 500.0
+    dma_gbps: float | None = None
     memory_bandwidth_gbps: float = 1000.0
     memory_latency_ns: float = 200.0
     memory: Mapping[str, Any] | None = field(default=None, hash=False)
@@ -171,7 +172,10 @@ class NpuDesign:
         require_choice("dataflow", self.dataflow, dataflow_names())
         require_choice("a_precision", self.a_precision, PRECISIONS)
         require_choice("b_precision", self.b_precision, PRECISIONS)
-        for f in ("freq_mhz", "scratchpad_gbps", "l2_bandwidth_gbps", "noc_link_gbps", "dma_gbps",
+        for f in ("noc_link_gbps", "dma_gbps"):
+            if getattr(self, f) is not None:
+                require_positive_number(f, getattr(self, f))
+        for f in ("freq_mhz", "scratchpad_gbps", "l2_bandwidth_gbps",
                   "memory_bandwidth_gbps", "node_nm"):
             require_positive_number(f, getattr(self, f))
         if self.vector_kernel_floor_ns is not None:
@@ -264,11 +268,12 @@ class NpuDesign:
 
     def core_link_gbps(self) -> float:
         """Return the most a single core can move, GB/s (its link, its DMA engines, its mesh column)."""
-        link = self.noc_link_gbps
+        link = self.noc_link_gbps if self.noc_link_gbps is not None else self.memory_bandwidth_gbps
         if self.noc == "mesh":
             cols = math.ceil(math.sqrt(self.cores))
-            link = self.noc_link_gbps / math.ceil(self.cores / cols)
-        return min(link, self.dma_engines * self.dma_gbps)
+            link = link / math.ceil(self.cores / cols)
+        dma = self.dma_gbps if self.dma_gbps is not None else self.memory_bandwidth_gbps / self.dma_engines
+        return min(link, self.dma_engines * dma)
 
     def _dram_gbps(self) -> float:
         """Achievable DRAM bandwidth, GB/s (``memory_bandwidth_gbps x memory_efficiency``)."""
@@ -346,7 +351,9 @@ class NpuDesign:
         """Return the Result of running ``trace`` op after op (fast model, or ``exact``: every core tile on
         the exact systolic model and the cycle-level DRAM per request)."""
         ops = _as_ops(trace)
-        capacity = self._check_capacity(ops)
+        # a Trace is one step of a model: its weights, KV cache and activations must be resident together
+        # (plain op lists, e.g. cost probes that batch unrelated pieces, are not checked)
+        capacity = self._check_capacity(ops) if isinstance(trace, Trace) else {}
         rows, memo = [], {}
         i = 0
         while i < len(ops):
