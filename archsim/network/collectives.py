@@ -173,32 +173,50 @@ def _groups(devs: np.ndarray, levels: list[int], k: int) -> list[np.ndarray]:
     return list(moved.reshape(-1, levels[k]))
 
 
+def _level_flows(devs, levels, k, nbytes, bidir):
+    gs = _groups(devs, levels, k)
+    src = np.concatenate([np.asarray(g) for g in gs])
+    dst = np.concatenate([np.roll(g, -1) for g in gs])
+    if bidir:
+        src = np.concatenate([src, src])
+        dst = np.concatenate([dst, np.concatenate([np.roll(g, 1) for g in gs])])
+        nbytes = nbytes / 2
+    return src, dst, np.full(src.size, nbytes)
+
+
 def _hier(devs, levels, size, op, bidir: bool = False) -> list[Phase]:
     """Reduce-scatter over each level innermost first (data shrinking), then all-gather back.
 
-    ``bidir``: each level's ring runs half the data each way (torus dimensions have links both ways).
+    ``bidir``: each level's ring runs half the data each way (torus dimensions have links both ways).  On a
+    torus whose dimensions are all equal (``bidir`` with ``d`` equal levels) the buffer is cut in ``d``
+    parts that run the levels in ``d`` rotated orders at once (part r starts on dimension r), so every
+    dimension's links work in every stage (the multi-dimensional ring all-reduce of TPU pods).
     """
-    phases: list[Phase] = []
-    data = float(size)
+    d = len(levels)
+    rotate = bidir and d > 1 and len(set(levels)) == 1
+    parts = list(range(d)) if rotate else [0]
+    share = size / len(parts)
     rs, ag = [], []
-    for k, n in enumerate(levels):
-        gs = _groups(devs, levels, k)
-        src = np.concatenate([np.asarray(g) for g in gs])
-        dst = np.concatenate([np.roll(g, -1) for g in gs])
-        per = data / n
-        nb = np.full(src.size, per)
-        if bidir:
-            src = np.concatenate([src, src])
-            dst = np.concatenate([dst, np.concatenate([np.roll(g, 1) for g in gs])])
-            nb = np.full(src.size, per / 2)
-        rs.append(Phase(src, dst, nb, n - 1, f"rs level {k} ({n})"))
-        ag.append(Phase(src, dst, nb, n - 1, f"ag level {k} ({n})"))
-        data = per
+    for stage in range(d):
+        n = levels[stage]  # equal levels when rotating
+        srcs, dsts, nbs = [], [], []
+        for r in parts:
+            k = (r + stage) % d
+            data = share / math.prod(levels[(r + j) % d] for j in range(stage)) if rotate else \
+                share / math.prod(levels[:stage])
+            src, dst, nb = _level_flows(devs, levels, k if rotate else stage, data / levels[k if rotate else stage],
+                                        bidir)
+            srcs.append(src)
+            dsts.append(dst)
+            nbs.append(nb)
+        src, dst, nb = np.concatenate(srcs), np.concatenate(dsts), np.concatenate(nbs)
+        rs.append(Phase(src, dst, nb, n - 1, f"rs stage {stage} ({n})"))
+        ag.append(Phase(src, dst, nb, n - 1, f"ag stage {stage} ({n})"))
     if op == "all_reduce":
         phases = rs + ag[::-1]
     elif op == "reduce_scatter":
         phases = rs
-    else:  # all_gather: gather the innermost... run the levels outermost first, data growing
+    else:  # all-gather: the reverse of the reduce-scatter, data growing level by level
         phases = ag[::-1]
     return [ph for ph in phases if ph.repeat > 0]
 
