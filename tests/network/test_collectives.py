@@ -127,3 +127,11 @@ def test_torus_hierarchical_uses_both_directions_and_matches_closed_form_bytes()
     assert uneven.bytes_sent_per_device == pytest.approx(2 * (7 / 8 * S + 3 / 4 * S / 8))
     # no rotation (levels differ): rings along the 8-long dimension first, then the 4-long one on S/8
     assert uneven.seconds == pytest.approx(2 * (7 * S / 16 + 3 * S / 64) / 50e9)
+
+
+def test_two_level_ring_channels_spread_inter_node_traffic_over_every_nic():
+    t = TwoLevel(nodes=2, per_node=4, intra=Link(400.0, latency_us=0.0), inter=Link(50.0, latency_us=0.0))
+    r = collective(t, "all_reduce", S, 8, "ring")
+    assert r.bytes_sent_per_device == pytest.approx(2 * 7 / 8 * S)
+    # every NIC (link class 1) carries the same share: 4 channels x 2 crossings x 14 steps x S/8/4 bytes
+    assert r.link_bytes_by_class[1] == pytest.approx(2 * (4 * 2 * 14 * S / 8 / 4))
