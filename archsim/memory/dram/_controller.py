@@ -69,6 +69,21 @@ class ChannelController:
         """Add a request arriving at ``arrival`` (tCK); arrivals must be added in non-decreasing order."""
         self.pending.append((arrival, rid, bank, row, is_write))
 
+    def has_room(self, is_write: bool) -> bool:
+        """True when the queue of that direction has a free entry (pending arrivals counted)."""
+        if self.pending:
+            return False
+        return self.nw < self.config.write_queue if is_write else self.nr < self.config.read_queue
+
+    def accept(self, cycle: int, is_write: bool) -> int:
+        """Simulate through tick ``cycle`` (and on, one tCK at a time) until a request of that direction fits;
+        return that tick."""
+        self.run(cycle)
+        while not self.has_room(is_write):
+            cycle += 1
+            self.run(cycle)
+        return cycle
+
     @property
     def idle(self) -> bool:
         """True when no request is queued or waiting to enter a queue."""
