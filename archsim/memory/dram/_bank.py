@@ -55,6 +55,8 @@ class BankStates:
         self.row_ok = 0
         self.col_ok = 0
         self.open_count = [0] * s.ranks
+        self.active_cycles = [0] * s.ranks  # rank-cycles with at least one row open (closed intervals so far)
+        self.active_since = [0] * s.ranks
         bl = s.burst_cycles
         self.read_latency = s.CL + bl
         self.write_latency = s.CWL + bl
@@ -120,14 +122,26 @@ class BankStates:
         if cmd == ACT:
             self.open_row[b] = row
             self.hit_count[b] = 0
+            if self.open_count[r] == 0:
+                self.active_since[r] = t
             self.open_count[r] += 1
             for _, _, f in self.windows:
                 f[r].append(t)
         elif cmd == PRE:
             self.open_row[b] = -1
             self.open_count[r] -= 1
+            if self.open_count[r] == 0:
+                self.active_cycles[r] += t - self.active_since[r]
         elif cmd == RD or cmd == WR:
             self.hit_count[b] += 1
+
+    def rank_active_cycles(self, end: int) -> int:
+        """Rank-cycles (summed over ranks) with at least one row open, up to cycle ``end``."""
+        tot = sum(self.active_cycles)
+        for r, n in enumerate(self.open_count):
+            if n and end > self.active_since[r]:
+                tot += end - self.active_since[r]
+        return tot
 
     def ref_ready(self, rank: int) -> int:
         """Earliest cycle an all-bank REF may issue to ``rank`` (all banks must already be closed)."""

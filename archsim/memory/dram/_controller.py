@@ -55,6 +55,7 @@ class ChannelController:
         self.log = log
         self.callback = callback
         self.now = 0
+        self._stop_after_col = False
         self.writing = False
         self.counts = [0] * 6
         self.scheduler = SCHEDULERS[config.scheduler]()
@@ -80,8 +81,12 @@ class ChannelController:
         return that tick."""
         self.run(cycle)
         while not self.has_room(is_write):
-            cycle += 1
-            self.run(cycle)
+            self._stop_after_col = True  # run on to the next column command: it frees a queue entry
+            try:
+                self.run()
+            finally:
+                self._stop_after_col = False
+            cycle = max(cycle, self.now)
         return cycle
 
     @property
@@ -236,5 +241,8 @@ class ChannelController:
                 wver[b] += 1
             counts[kind] += 1
             if log is not None:
-                log.append((t, kind, bs.bank_rank[b], self._bg_of[b], self._ba_of[b], row))
+                log.append((t, kind, bs.bank_rank[b], self._bg_of[b], self._ba_of[b], row,
+                            req[1] if kind == RD or kind == WR else -1))
+            if self._stop_after_col and (kind == RD or kind == WR):
+                break
         self.now = now

@@ -42,6 +42,7 @@ class DramSystem:
         self.finish: list[int] = []
         self.arrival: list[int] = []
         self.is_write: list[bool] = []
+        self.address: list[int] = []  # byte address of each request (the checker derives bank and row from it)
         self.logs: list[list[tuple]] | None = [[] for _ in range(self.spec.n_channels)] if record else None
         self._callbacks: dict[int, Callable[[int, int], None]] = {}
         if config.queue_structure == "per_bank":
@@ -68,6 +69,7 @@ class DramSystem:
         self.finish.append(-1)
         self.arrival.append(int(cycle))
         self.is_write.append(bool(write))
+        self.address.append(int(address))
         c = self.controllers[ch]
         if c.pending and c.pending[-1][0] > cycle:
             raise ConfigError(f"cycle must be non-decreasing per channel, not {cycle} after {c.pending[-1][0]}")
@@ -117,9 +119,11 @@ class DramSystem:
 
     def stats(self) -> dict[str, Any]:
         """Summary of all served requests (keys per DESIGN.md ``archsim dram --json``)."""
-        return summarize(self.spec, np.asarray(self.arrival, dtype=np.int64),
-                         np.asarray(self.finish, dtype=np.int64), np.asarray(self.is_write, dtype=bool),
-                         self.command_counts())
+        out = summarize(self.spec, np.asarray(self.arrival, dtype=np.int64),
+                        np.asarray(self.finish, dtype=np.int64), np.asarray(self.is_write, dtype=bool),
+                        self.command_counts())
+        out["rank_active_cycles"] = sum(c.banks.rank_active_cycles(out["total_cycles"]) for c in self.controllers)
+        return out
 
     @property
     def n_commands(self) -> int:
@@ -233,6 +237,7 @@ def run_trace(spec: DramSpec | str, addresses, is_write=None, cycles=None, confi
     system.finish.extend([-1] * n)
     system.arrival.extend(c.tolist())
     system.is_write.extend(w.tolist())
+    system.address.extend(a.tolist())
     rid = np.arange(n, dtype=np.int64)
     ch = d["channel"]
     for k, ctrl in enumerate(system.controllers):
@@ -275,6 +280,7 @@ def run_frontend(spec: DramSpec | str, addresses, is_write=None, cycles=None,
     wl = w.tolist()
     system.finish.extend([-1] * n)
     system.is_write.extend(wl)
+    system.address.extend(a.tolist())
     acc = [0] * n
     ctrls = system.controllers
     t = -1

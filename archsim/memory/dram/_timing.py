@@ -90,8 +90,10 @@ def constraints(spec: DramSpec) -> list[TimingConstraint]:
         _c("rank", "WR", "RD", "CWL + BL + tWTR_S", _DDR4 + ": WL + BL/2 + tWTR_S"),
         _c("channel", "RD", "WR", "CL + BL + rtw_turnaround - CWL", _RTW),
         # --- across ranks (data-bus hand-over)
-        _c("other_ranks", "RD", "RD", "BL + tRTRS", "JESD79-4 sec. 4.23 rank-to-rank: BL/2 + tRTRS (DRAMsim3 timing.cc)"),
-        _c("other_ranks", "WR", "WR", "BL + tRTRS_WW", "rank-to-rank WR->WR: BL/2 + tRTRS_WW (DRAMsim3 timing.cc: BL/2)"),
+        _c("other_ranks", "RD", "RD", "BL + tRTRS",
+           "JESD79-4 sec. 4.23 rank-to-rank: BL/2 + tRTRS (DRAMsim3 timing.cc)"),
+        _c("other_ranks", "WR", "WR", "BL + tRTRS_WW",
+           "rank-to-rank WR->WR: BL/2 + tRTRS_WW (DRAMsim3 timing.cc: BL/2)"),
         _c("other_ranks", "WR", "RD", "CWL + BL + tRTRS - CL", "JESD79-4 sec. 4.23: WL + BL/2 + tRTRS - RL"),
         # --- refresh
         _c("rank", "PRE", "REF", "tRP", _DDR4 + ": tRP before REF"),
