@@ -77,6 +77,9 @@ class BankQueueController:
         s = spec
         self._bg_of = [(b // s.banks_per_group) % s.bank_groups for b in range(nb)]
         self._ba_of = [b % s.banks_per_group for b in range(nb)]
+        self._g = bs.bank_bg
+        self._r = bs.bank_rank
+        self.ref_due = self.refresh.next_due()
 
     # ------------------------------------------------------------------ API
     def enqueue(self, arrival: int, rid: int, bank: int, row: int, is_write: bool) -> None:
@@ -99,12 +102,15 @@ class BankQueueController:
         tick at which it fits (the request is accepted after that tick's transaction move, so it enters its
         queue at the returned cycle + 1)."""
         self.run(cycle)
+        self.flushing = False
         while not self.has_room(is_write):
-            nxt = self._next_event(self.now)
-            if nxt >= INF:  # pragma: no cover - a full queue always has work
+            t = self._next_event(self.now)
+            if t >= INF:  # pragma: no cover - a full queue always has work
                 raise RuntimeError("DRAM controller is stuck with a full queue")
-            self.run(nxt)
-            cycle = nxt
+            self._tick(t)
+            self.now = t + 1
+            if t > cycle:
+                cycle = t
         return cycle
 
     # ------------------------------------------------------------- internals
@@ -142,16 +148,36 @@ class BankQueueController:
         self.plan[b] = plan
         heapq.heappush(self.heap, (self._earliest(b, plan), b, v))
 
+    def _ready(self, k: int, b: int) -> int:
+        """Earliest tick command ``k`` may issue to bank ``b`` (BankStates.ready, inlined for speed)."""
+        g, r = self._g[b], self._r[b]
+        bs = self.banks
+        t = bs.hb[k][b]
+        v = bs.hg[k][g]
+        if v > t:
+            t = v
+        v = bs.hr[k][r]
+        if v > t:
+            t = v
+        if k == ACT:
+            for cnt, lat, f in bs.windows:
+                q = f[r]
+                if len(q) == cnt and q[0] + lat > t:
+                    t = q[0] + lat
+        return t
+
     def _earliest(self, b: int, plan: tuple) -> int:
-        ready = self.banks.ready
+        ready = self._ready
+        if len(plan) == 1:
+            return ready(plan[0][1], b)
         return min(ready(k, b) for _, k in plan)
 
     def _choice(self, b: int, t: int) -> tuple[int, int] | None:
         """The bank's command at tick ``t``: first option (in queue order) ready by ``t``; None if none."""
-        ready = self.banks.ready
-        for i, k in self.plan[b]:
-            if ready(k, b) <= t:
-                return i, k
+        ready = self._ready
+        for opt in self.plan[b]:
+            if ready(opt[1], b) <= t:
+                return opt
         return None
 
     def _heap_min(self, floor: int) -> int:
@@ -185,7 +211,7 @@ class BankQueueController:
         if tc < t:
             t = tc
         rf = self.refresh
-        d = rf.next_due()
+        d = self.ref_due
         if d < t:
             t = d if d > now else now
         if rf.pending:
@@ -241,6 +267,7 @@ class BankQueueController:
         bs = self.banks
         bs.issue(cmd, t, target)
         self.refresh.on_issue(cmd, target, t)
+        self.ref_due = self.refresh.next_due()
         self.counts[cmd] += 1
         if self.log is not None:
             if cmd == REF:
@@ -291,8 +318,9 @@ class BankQueueController:
             pending.popleft()
             self.move_dirty = True
         rf = self.refresh
-        if rf.next_due() <= t:
+        if self.ref_due <= t:
             rf.on_time(t)
+            self.ref_due = rf.next_due()
         first = -1
         if rf.pending:
             rc = rf.candidate(t)
