@@ -22,13 +22,16 @@ __getattr__, __dir__ = lazy_names(__name__, {
     "rtl_calibration": "archsim.cost._rtl", "area_factor": "archsim.cost._scaling",
     "energy_factor": "archsim.cost._scaling", "leakage_w_per_mm2": "archsim.cost._scaling",
     "sram_mm2_per_mib": "archsim.cost._scaling", "ALL_TABLES": "archsim.cost._tables", "Entry": "archsim.cost._tables",
-    "dram_energy": "archsim.cost._dram", "IDD_CURRENTS": "archsim.cost._dram"})
+    "dram_energy": "archsim.cost._dram", "IDD_CURRENTS": "archsim.cost._dram",
+    "LINK_PJ_PER_BIT": "archsim.cost.link", "LinkEnergy": "archsim.cost.link"})
 
 __all__ = [
     "ALL_TABLES",
     "MODELS",
     "CostModel",
     "Entry",
+    "LINK_PJ_PER_BIT",
+    "LinkEnergy",
     "area_factor",
     "build_model",
     "build_models",
