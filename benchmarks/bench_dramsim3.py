@@ -7,7 +7,7 @@ and ``GDDR6_8Gb_x16`` configs it runs our own traces (100k requests each, one of
 cycle 0, DRAMsim3 trace format ``0xADDR READ|WRITE cycle``):
 
   seq     consecutive requests (request = DRAMsim3's bus_width/8 x BL bytes)
-  stride  one request every 4 KiB... (stride = 64 requests)
+  stride  one request every 4 KiB
   random  uniform random requests over the capacity (reads)
   mixed   uniform random requests, 1/3 writes
 
@@ -111,6 +111,8 @@ def main() -> int:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     hdr = ("spec", "trace", "GB/s d3", "GB/s as", "bw err %", "lat d3", "lat as", "lat err %", "p99 d3", "p99 as",
            "wall d3 s", "wall as s", "wall ratio", "RSS d3 MB", "RSS as MB")
+    if args.check:
+        hdr += ("violations",)
     print("| " + " | ".join(hdr) + " |")
     print("|" + "---|" * len(hdr))
     with tempfile.TemporaryDirectory() as tmp:
@@ -135,7 +137,8 @@ def main() -> int:
                 s = json.loads(out)
                 nbytes = args.n * spec.access_bytes
                 bw_d3 = nbytes / (d["end_cycle"] * d["tck_ns"])
-                bw_as = nbytes / (s["end_cycle"] * spec.tCK_ns)
+                end_as = max(s["last_read_return_cycle"], s["last_accept_cycle"])
+                bw_as = nbytes / (end_as * spec.tCK_ns)
                 lat_d3, lat_as = d["mean_read_latency"], s["avg_read_latency_cycles"]
                 row = (name, kind, f"{bw_d3:.2f}", f"{bw_as:.2f}", f"{100 * (bw_as / bw_d3 - 1):+.1f}",
                        f"{lat_d3:.1f}", f"{lat_as:.1f}", f"{100 * (lat_as / lat_d3 - 1):+.1f}",
