@@ -34,6 +34,9 @@ from archsim.serving.iteration import _SHARED
 
 H100 = "h100-sxm5-80gb"
 MODEL = "llama2-7b"
+#: requests per capacity-search run and TPOT SLOs of the sarathi table (ARCHSIM_BENCH_REQUESTS to change)
+REQUESTS = int(os.environ.get("ARCHSIM_BENCH_REQUESTS", "400"))
+SLOS = (0.03, 0.05, 0.1)
 
 
 def _row(cells, widths):
@@ -89,21 +92,22 @@ def _cap(design, scheduler, slo_ttft, slo_tpot, wl, **kw):
 
 
 def sarathi() -> None:
-    wl = {"requests": 400, "lengths": "azure-conv", "seed": 0}
+    wl = {"requests": REQUESTS, "lengths": "azure-conv", "seed": 0}
     rows = []
-    for slo_tpot in (0.03, 0.05, 0.1):
+    for slo_tpot in SLOS:
         v = _cap(H100, "vllm", None, slo_tpot, wl)
         s512 = _cap(H100, "sarathi", None, slo_tpot, wl, chunk=512)
         s2048 = _cap(H100, "sarathi", None, slo_tpot, wl, chunk=2048)
         rows.append((slo_tpot, v, s512, s2048, s512 / v if v else float("nan")))
         _table("sarathi (so far)", ("TPOT SLO s", "vLLM rps", "Sarathi-512 rps", "Sarathi-2048 rps", "512/vLLM"),
                rows[-1:])
-    _table(f"Sarathi-Serve vs vLLM: capacity under a TPOT SLO (>= 90 % of 400 azure-conv requests), {MODEL} on {H100}",
+    _table(f"Sarathi-Serve vs vLLM: capacity under a TPOT SLO (>= 90 % of {REQUESTS} azure-conv requests), {MODEL} "
+           f"on {H100}",
            ("TPOT SLO s", "vLLM rps", "Sarathi-512 rps", "Sarathi-2048 rps", "512/vLLM"), rows)
 
 
 def splitwise() -> None:
-    wl = {"requests": 400, "lengths": "azure-conv", "seed": 0}
+    wl = {"requests": REQUESTS, "lengths": "azure-conv", "seed": 0}
     slo = (1.0, 0.05)
     rows = []
     for label, sched, kw, devices in (("colocated vLLM x2", "vllm", {"replicas": 2}, 2),
