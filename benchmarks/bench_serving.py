@@ -147,7 +147,8 @@ def neupims() -> None:
             rows.append(tuple(cells))
             _table("neupims (so far)", head, rows[-1:])
     _table("NeuPIMs-style: serving throughput vs batch (2 x batch requests, 512 in / 128 out, all at t=0), "
-           "H100-class NPU + 5 HBM-PIM stacks (dual row buffers, 30 GiB: KV for ~48 such requests), bucket=64", head, rows)
+           "H100-class NPU + 5 HBM-PIM stacks (dual row buffers, 30 GiB: KV for ~48 such requests), bucket=64",
+           head, rows)
 
 
 def novel() -> None:
