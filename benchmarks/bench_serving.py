@@ -36,7 +36,8 @@ H100 = "h100-sxm5-80gb"
 MODEL = "llama2-7b"
 #: requests per capacity-search run and TPOT SLOs of the sarathi table (ARCHSIM_BENCH_REQUESTS to change)
 REQUESTS = int(os.environ.get("ARCHSIM_BENCH_REQUESTS", "400"))
-SLOS = (0.03, 0.05, 0.1)
+SLOS = tuple(float(x) for x in os.environ.get("ARCHSIM_BENCH_SLOS", "0.03,0.05,0.1").split(","))
+HIGH = float(os.environ.get("ARCHSIM_BENCH_HIGH", "256"))
 
 
 def _row(cells, widths):
@@ -87,8 +88,8 @@ def speed() -> None:
 
 
 def _cap(design, scheduler, slo_ttft, slo_tpot, wl, **kw):
-    return capacity_search(design, MODEL, wl, scheduler, slo_ttft_s=slo_ttft, slo_tpot_s=slo_tpot, low=0.5,
-                           high=64, rel_tol=0.1, **kw)["capacity_rps"]
+    return capacity_search(design, MODEL, wl, scheduler, slo_ttft_s=slo_ttft, slo_tpot_s=slo_tpot, low=1.0,
+                           high=HIGH, rel_tol=0.1, **kw)["capacity_rps"]
 
 
 def sarathi() -> None:

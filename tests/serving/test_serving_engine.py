@@ -97,11 +97,11 @@ def test_bad_input_is_a_one_line_config_error(kwargs, msg):
     assert "\n" not in str(e.value)
 
 
-@pytest.mark.parametrize("scheduler,opts", [("vllm", {}), ("sarathi", {"chunk": 128}), ("disagg", {}),
+@pytest.mark.parametrize("scheduler,opts", [("sarathi", {"chunk": 128}), ("disagg", {}),
                                             ("vllm", {"memory_bytes": 13.8e9, "memory_fraction": 1.0}),
                                             ("vllm", {"bucket": 64})])
 def test_fast_forward_gives_the_result_of_stepping_every_iteration(scheduler, opts):
-    wl = Workload(requests=40, rate=8, seed=3, **SHORT)
+    wl = Workload(requests=24, rate=8, seed=3, **SHORT)
     a = serve(H100, "llama2-7b", wl, scheduler, fast_forward=True, **opts)
     b = serve(H100, "llama2-7b", wl, scheduler, fast_forward=False, **opts)
     pd.testing.assert_frame_equal(a.requests, b.requests, check_exact=True)
