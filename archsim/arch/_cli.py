@@ -87,26 +87,6 @@ def _gemm_trace(spec: str, precision: str | None, default_precision: str):
     return Trace.from_ops([op])
 
 
-def simulate(design: Any, trace: Any, exact: bool = False):
-    """Return ``design.run(trace, exact)`` priced by ``archsim.cost`` (``archsim.simulate`` when present)."""
-    import archsim
-
-    if hasattr(archsim, "simulate"):
-        return archsim.simulate(design, trace, exact=exact)
-    result = design.run(trace, exact=exact)
-    try:
-        from archsim.cost import price
-    except ImportError:  # pragma: no cover
-        return result
-    ops, summ = price(result.ops, design.components(), node_nm=getattr(design, "node_nm", 28.0),
-                      seconds=result.seconds)
-    result.ops = ops
-    for k, v in summ.items():
-        if k not in ("seconds",) and not isinstance(v, (list, dict)):
-            result.summary[k] = v
-    return result
-
-
 def _check_output_dir(path: str) -> None:
     """Raise :class:`ConfigError` (before any work) if the directory of output ``path`` does not exist."""
     parent = Path(path).parent
@@ -137,6 +117,8 @@ def _run(args: argparse.Namespace) -> int:
         trace = build_trace(resolve_model(args.model), **workload_kwargs(args))
     print(f"running {len(trace)} ops on {getattr(design, 'name', 'design')}"
           f"{' (exact)' if args.exact else ''}", file=sys.stderr)
+    from archsim import simulate
+
     result = simulate(design, trace, exact=args.exact)
     if args.output:
         result.write(args.output)

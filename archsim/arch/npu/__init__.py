@@ -22,7 +22,8 @@ def _register() -> None:
     """Make ``type: npu`` design files and the NPU presets loadable by ``archsim.arch.registry.load_design``."""
     from archsim.arch.registry import register_design_type, register_preset
 
-    register_design_type("npu", NpuDesign.from_dict)
+    register_design_type(NpuDesign.design_type, NpuDesign.from_dict)
+    register_design_type(NpuPimDesign.design_type, NpuPimDesign.from_dict)
     for _name, _design in NPU_PRESETS.items():
         register_preset(_name, _design, _design.source)
 

@@ -56,8 +56,8 @@ def _energy(spec, stats: dict) -> dict:
     """
     import pandas as pd
 
+    from archsim.core.vocab import DRAM_STANDARDS
     from archsim.cost import price
-    from archsim.cost._components import DRAM_STANDARDS
 
     standard = spec.standard.lower()
     if standard not in DRAM_STANDARDS or not stats["seconds"]:
@@ -68,4 +68,6 @@ def _energy(spec, stats: dict) -> dict:
     component = {"name": "dram", "kind": "dram", "standard": standard,
                  "interface_bytes_per_s": spec.peak_bandwidth_gbps * 1e9}
     _, summary = price(ops, [component], seconds=stats["seconds"])
+    if summary["energy_not_modelled"]:
+        return {"energy_j": None, "energy_note": f"no energy table for {spec.standard}"}
     return {"energy_j": summary["energy_j"]}
