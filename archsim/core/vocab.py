@@ -29,6 +29,7 @@ ACTION_PATTERNS: tuple[str, ...] = (
     r"^dram_(act|rd|wr|pre|ref)_count$",    # DRAM commands (when the memory model issues them)
     r"^noc_hop_bytes$",                     # bytes x hops on the on-chip network
     r"^pim_(mac|col_access)_count$",        # PIM lane MACs and in-bank column accesses
+    r"^pim_tsv_bytes$",                     # logic-die PIM: bytes over the stack's TSVs
     r"^vector_op_count$",                   # vector-unit lane operations
 )
 _ACTION_RE = re.compile("|".join(f"(?:{p})" for p in ACTION_PATTERNS))
@@ -37,7 +38,7 @@ _ACTION_RE = re.compile("|".join(f"(?:{p})" for p in ACTION_PATTERNS))
 ACTION_COLUMNS: tuple[str, ...] = (
     "macs", "rf_access_count", "dram_read_bytes", "dram_write_bytes", "dram_act_count", "dram_rd_count",
     "dram_wr_count", "dram_pre_count", "dram_ref_count", "noc_hop_bytes", "pim_mac_count",
-    "pim_col_access_count", "vector_op_count",
+    "pim_col_access_count", "pim_tsv_bytes", "vector_op_count",
 ) + tuple(f"sram_{b}_{rw}_bytes" for b in ("ifmap", "filter", "ofmap", "l2") for rw in ("read", "write"))
 
 
