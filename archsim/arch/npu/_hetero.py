@@ -153,7 +153,8 @@ class NpuPimDesign(DesignBase):
         ``seconds``), ``summary`` has ``seconds``, ``tokens_per_s`` and per-resource busy time."""
         ops = _as_ops(trace)
         batch = _batch(ops)
-        if self.mode == "npu":
+        if self.mode == "npu" or (self.mode == "npu+pim" and not any(_is_attention(o) for o in ops)):
+            # npu+pim without attention ops: nothing for PIM to run, the NPU runs the whole trace
             r = self.npu.run(ops, exact)
             rows = _task_rows(self._npu_rows(r), "npu", "all ops", 0, -1, 0.0, r.seconds, 1)
             return self._result(rows, batch, r.seconds, {"npu_busy_s": r.seconds, "pim_busy_s": 0.0}, exact)
