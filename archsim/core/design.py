@@ -157,9 +157,10 @@ class DesignBase:
         and the source is the design's ``source`` (a preset's citation; the preset's definition cites each
         number and marks assumptions), else ``class default`` or ``set by the user``.
         """
-        own = getattr(self, "source", "") or ""
+        fields = self._init_fields()
+        own = (getattr(self, "source", "") or "") if any(f.name == "source" for f in fields) else ""
         rows = []
-        for f in self._init_fields():
+        for f in fields:
             value = getattr(self, f.name)
             unit = f.metadata.get("unit") or _unit_of(f.name)
             source = f.metadata.get("source")

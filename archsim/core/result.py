@@ -8,6 +8,7 @@ dict of totals.  Units are in the names: ``*_cycles``, ``*_bytes``, ``*_pj``,
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,7 +49,7 @@ class Result:
 
     def to_json(self) -> str:
         """Return the summary as one JSON object (numpy scalars converted)."""
-        return json.dumps({k: _plain(v) for k, v in self.summary.items()}, sort_keys=True)
+        return json.dumps({k: _plain(v) for k, v in self.summary.items()}, sort_keys=True, allow_nan=False)
 
     def write(self, path: str) -> None:
         """Write the per-op table to ``path`` (``.csv`` or ``.parquet``)."""
@@ -100,6 +101,13 @@ def build_result(ops: pd.DataFrame, *, design: str, total_cycles: int, seconds: 
 
 
 def _plain(value: Any) -> Any:
+    """JSON-safe value: numpy scalars as Python numbers, NaN/inf as None (JSON has neither)."""
     if hasattr(value, "item"):
-        return value.item()
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
     return value

@@ -74,8 +74,9 @@ class FpgaEngine(DesignBase):
 
     design_type = "fpga"
 
-    device: str | dict = "u280"
-    freq_mhz: float = 300.0
+    device: str | dict = field(default="u280", metadata={"source": "device presets: archsim/arch/fpga/_device.py"})
+    freq_mhz: float = field(default=300.0, metadata={
+        "source": "assumption: 300 MHz default Vitis kernel clock on Alveo (UG1393), 200 MHz ZCU104 PL"})
     mode: str = "dataflow"
     max_utilization: float = 0.8
     weights: str = "auto"

@@ -32,8 +32,7 @@ from archsim.core.design import DesignBase
 from archsim.core.errors import ConfigError, SimulationError, require_choice, require_positive_int
 from archsim.core.result import Result, build_result
 from archsim.core.vocab import ACTION_COLUMNS, is_action
-from archsim.memory.pim._commands import PRE, PRE_AB, RD
-from archsim.memory.pim._engine import PimChannel
+from archsim.memory.pim import PRE, PRE_AB, RD, PimChannel
 from archsim.workloads.op import Op
 from archsim.workloads.trace import Trace
 

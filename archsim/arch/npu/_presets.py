@@ -38,7 +38,7 @@ A100_SXM4_80GB = NpuDesign(
     memory_latency_ns=500.0,       # assumption: ~700 cycles DRAM latency seen by an SM
     # [A100-DS] 5 active HBM2e stacks (5120-bit bus); cycle-level stacks at 3.2 Gb/s/pin (= 2048 GB/s)
     memory={"kind": "dram", "spec": "HBM2E-3.2Gbps", "stacks": 5},
-    dram_standard="hbm2",
+    dram_standard="hbm2e",         # [A100-DS] HBM2e: priced only where archsim.cost has an HBM2E figure
     tile_shapes=GPU_TILES,
     max_split_k=16,
     launch_overhead_ns=21000.0,    # LLMCompass hardware_model/compute_module.py overhead_dict["A100"].matmul = 2.1e-5 s
@@ -67,7 +67,7 @@ H100_SXM5_80GB = NpuDesign(
     noc_link_gbps=128 * 1.83, dma_engines=1, dma_gbps=128 * 1.83,  # assumption: 128 B/clk per SM
     memory_bandwidth_gbps=3350.0,  # [H100-DS] 3.35 TB/s HBM3 (SXM5 80GB)
     memory_latency_ns=500.0,       # assumption
-    dram_standard="hbm2",          # cost model has no HBM3 entry yet: priced as HBM2
+    dram_standard="hbm3",          # [H100-DS] HBM3: priced only where archsim.cost has an HBM3 figure
     tile_shapes=GPU_TILES,
     max_split_k=16,
     launch_overhead_ns=21000.0,    # assumption: the A100 figure (LLMCompass overhead_dict["A100"].matmul)

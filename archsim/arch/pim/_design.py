@@ -38,10 +38,8 @@ from archsim.core.errors import (
 from archsim.core.result import Result, build_result
 from archsim.core.timeline import serial_schedule
 from archsim.dataflow.gemv_pim import GemvPimPlan, plan_gemv
-from archsim.memory.dram._spec import DramSpec, load_spec
-from archsim.memory.pim._commands import ACT, ACT_AB, MAC_AB, MAC_SB, PRE, PRE_AB, RDACC, REF, WRGRF
-from archsim.memory.pim._engine import MODES, PimChannel
-from archsim.memory.pim._spec import PimSpec
+from archsim.memory.dram import DramSpec, load_spec
+from archsim.memory.pim import ACT, ACT_AB, MAC_AB, MAC_SB, MODES, PRE, PRE_AB, RDACC, REF, WRGRF, PimChannel, PimSpec
 from archsim.memory.pim.logic_die import PARALLELISM as LOGIC_DIE_PARALLELISM
 from archsim.memory.pim.logic_die import internal_peak_gbps, stream_tck
 from archsim.workloads.op import PRECISION_BYTES, VECTOR_FLOPS_PER_ELEMENT, Op

@@ -9,6 +9,9 @@ from pathlib import Path
 
 from archsim.core.errors import ConfigError
 
+#: position in ``archsim --help``
+HELP_ORDER = 10
+
 
 def add_workload_options(p: argparse.ArgumentParser) -> None:
     """Add the transformer workload options shared by ``workload`` and ``run``."""

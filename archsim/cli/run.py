@@ -1,9 +1,8 @@
-"""``archsim designs`` and ``archsim run``."""
+"""``archsim run``: a workload on a design, priced by archsim.cost (``archsim.simulate``)."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -12,13 +11,12 @@ import yaml
 
 from archsim.core.errors import ConfigError
 
+#: position in ``archsim --help``
+HELP_ORDER = 20
+
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add the ``designs`` and ``run`` sub-commands."""
-    p = sub.add_parser("designs", help="design presets with their sources")
-    p.add_argument("--json", action="store_true", help="print a JSON list")
-    p.set_defaults(func=_designs)
-
+    """Add the ``run`` sub-command."""
     p = sub.add_parser("run", help="run a workload on a design")
     p.add_argument("--design", required=True, help="preset name (see `archsim designs`) or a .yaml/.json file")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a design field")
@@ -27,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     src.add_argument("--gemm", help="M,K,N[,BATCH]: one GEMM (bmm when BATCH > 1)")
     src.add_argument("--trace", help="a trace file (.csv / .parquet)")
     try:
-        from archsim.workloads._cli import add_workload_options
+        from archsim.cli.workload import add_workload_options
     except ImportError:  # pragma: no cover - workloads CLI not present
         p.add_argument("--precision", default=None)
     else:
@@ -36,20 +34,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--exact", action="store_true", help="cycle-stepped exact model (small shapes only)")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     p.add_argument("-o", "--output", help="write the per-op table (.csv or .parquet)")
+    p.add_argument("--timeline", metavar="OUT.json",
+                   help="write the run's schedule as a Perfetto / Chrome trace-event timeline (ui.perfetto.dev)")
     p.set_defaults(func=_run)
-
-
-def _designs(args: argparse.Namespace) -> int:
-    from archsim.arch.registry import list_designs
-
-    rows = list_designs()
-    if args.json:
-        print(json.dumps(rows))
-        return 0
-    width = max(len(r["name"]) for r in rows)
-    for r in rows:
-        print(f"{r['name']:<{width}}  {r['type']:<14}  {r['source']}")
-    return 0
 
 
 def parse_sets(items: list[str]) -> dict[str, Any]:
@@ -101,6 +88,10 @@ def _run(args: argparse.Namespace) -> int:
         if not args.output.endswith((".csv", ".parquet")):
             raise ConfigError(f"output path must end in .csv or .parquet, not {args.output!r}")
         _check_output_dir(args.output)
+    if args.timeline:
+        if not args.timeline.endswith(".json"):
+            raise ConfigError(f"timeline path must end in .json, not {args.timeline!r}")
+        _check_output_dir(args.timeline)
     design = load_design(args.design, **parse_sets(args.set))
     if args.gemm:
         trace = _gemm_trace(args.gemm, args.precision, getattr(design, "a_precision", "bf16"))
@@ -109,8 +100,8 @@ def _run(args: argparse.Namespace) -> int:
 
         trace = Trace.read(args.trace)
     else:
+        from archsim.cli.workload import resolve_model, workload_kwargs
         from archsim.workloads import build_trace
-        from archsim.workloads._cli import resolve_model, workload_kwargs
 
         if args.precision is None:
             args.precision = "bf16"
@@ -123,6 +114,9 @@ def _run(args: argparse.Namespace) -> int:
     if args.output:
         result.write(args.output)
         print(f"wrote {len(result.ops)} rows to {args.output}", file=sys.stderr)
+    if args.timeline:
+        events = result.write_timeline(args.timeline)
+        print(f"wrote {len(events['traceEvents'])} timeline events to {args.timeline}", file=sys.stderr)
     if args.json:
         print(result.to_json())
         return 0

@@ -8,6 +8,9 @@ import sys
 
 from archsim.core.errors import ConfigError
 
+#: position in ``archsim --help``
+HELP_ORDER = 30
+
 
 def register(subparsers) -> None:
     """Add the ``dram`` sub-command."""
@@ -25,9 +28,7 @@ def register(subparsers) -> None:
 
 
 def _handler(args: argparse.Namespace) -> int:
-    from archsim.memory.dram._config import ControllerConfig
-    from archsim.memory.dram._spec import load_spec
-    from archsim.memory.dram._system import read_trace, run_trace
+    from archsim.memory.dram import ControllerConfig, load_spec, read_trace, run_trace
 
     spec = load_spec(args.spec)
     fields = {k: v for k, v in (("mapping", args.mapping), ("page_policy", args.page_policy),
