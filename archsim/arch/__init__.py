@@ -23,3 +23,7 @@ from archsim.arch.npu import NpuDesign, NpuPimDesign  # noqa: E402
 from archsim.arch.pim import PimDesign  # noqa: E402
 
 __all__ += ["FpgaEngine", "NpuDesign", "NpuPimDesign", "PimDesign"]
+from archsim.arch import system  # noqa: E402,F401
+from archsim.arch.system import SystemDesign  # noqa: E402
+
+__all__ += ["SystemDesign"]
