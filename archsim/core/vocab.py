@@ -106,11 +106,12 @@ FLOAT_FORMATS: tuple[str, ...] = tuple(sorted((n for n, f in NUMBER_FORMATS.item
 # ----------------------------------------------------------------------------------------- DRAM standards
 #: Every DRAM standard name (lower case) a design may report (``components()`` ``{"kind": "dram",
 #: "standard": ...}``) and a DRAM spec may carry.  JEDEC documents: JESD79-3 (DDR3), JESD79-4 (DDR4),
-#: JESD79-5 (DDR5), JESD209-4 (LPDDR4), JESD209-5 (LPDDR5), JESD212 (GDDR5), JESD250 (GDDR6),
-#: JESD235 (HBM), JESD235B/C (HBM2/HBM2E), JESD238 (HBM3).  Whether archsim.cost has an energy figure for
-#: a standard is the cost model's business: where it has none it says so, it never prices one as another.
-DRAM_STANDARDS: tuple[str, ...] = ("ddr3", "ddr4", "ddr5", "lpddr4", "lpddr5", "gddr5", "gddr6", "hbm", "hbm2",
-                                   "hbm2e", "hbm3")
+#: JESD79-5 (DDR5), JESD209-4 (LPDDR4), JESD209-5/5B (LPDDR5/5X), JESD212 (GDDR5), JESD250 (GDDR6),
+#: JESD239 (GDDR7), JESD235 (HBM), JESD235B/C (HBM2/HBM2E), JESD238 (HBM3; HBM3E: vendors' faster grades
+#: of it), JESD270-4 (HBM4).  Whether archsim.cost has an energy figure for a standard is the cost model's
+#: business: where it has none it says so, it never prices one as another.
+DRAM_STANDARDS: tuple[str, ...] = ("ddr3", "ddr4", "ddr5", "lpddr4", "lpddr5", "lpddr5x", "gddr5", "gddr6",
+                                   "gddr7", "hbm", "hbm2", "hbm2e", "hbm3", "hbm3e", "hbm4")
 
 
 def dram_standard(name: object) -> str:
