@@ -149,6 +149,9 @@ def test_peaks(case):
     _, _, d = case
     p = check_peaks(d.peaks())
     assert all(k in archsim.workloads.PRECISIONS for k in p["flops_per_s"])
+    from archsim.study import roofline_peaks  # the roofline plots read the same contract
+
+    assert roofline_peaks(d) == (max(p["flops_per_s"].values()), p["dram_bytes_per_s"])
 
 
 def test_timeline_schema(case, tmp_path):

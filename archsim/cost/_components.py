@@ -422,6 +422,10 @@ class Dram(CostModel):
     def columns(self) -> tuple[str, ...]:
         if self.not_modelled:
             return ()
+        return self.unmodelled_columns()
+
+    def unmodelled_columns(self) -> tuple[str, ...]:
+        """The action columns this component would price (left unpriced while ``not_modelled``)."""
         return ("dram_read_bytes", "dram_write_bytes") + _CMD_COLUMNS
 
     def dynamic_pj(self, ops: pd.DataFrame) -> np.ndarray:

@@ -173,8 +173,11 @@ def price(
     summary["unpriced_actions"] = unpriced
     summary["area_not_modelled"] = no_area
     summary["energy_not_modelled"] = [m.not_modelled for m in models if getattr(m, "not_modelled", None)]
-    if unpriced:
-        warnings.warn(f"actions not priced by any component: {', '.join(unpriced)}", stacklevel=2)
+    # actions of a component that says why it prices nothing are reported in the summary, not warned about
+    explained = {c for m in models if getattr(m, "not_modelled", None) for c in m.unmodelled_columns()}
+    surprise = [c for c in unpriced if c not in explained]
+    if surprise:
+        warnings.warn(f"actions not priced by any component: {', '.join(surprise)}", stacklevel=2)
     return out, summary
 
 
