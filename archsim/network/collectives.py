@@ -173,8 +173,11 @@ def _groups(devs: np.ndarray, levels: list[int], k: int) -> list[np.ndarray]:
     return list(moved.reshape(-1, levels[k]))
 
 
-def _hier(devs, levels, size, op, label_prefix="") -> list[Phase]:
-    """Reduce-scatter over each level innermost first (data shrinking), then all-gather back."""
+def _hier(devs, levels, size, op, bidir: bool = False) -> list[Phase]:
+    """Reduce-scatter over each level innermost first (data shrinking), then all-gather back.
+
+    ``bidir``: each level's ring runs half the data each way (torus dimensions have links both ways).
+    """
     phases: list[Phase] = []
     data = float(size)
     rs, ag = [], []
@@ -183,8 +186,13 @@ def _hier(devs, levels, size, op, label_prefix="") -> list[Phase]:
         src = np.concatenate([np.asarray(g) for g in gs])
         dst = np.concatenate([np.roll(g, -1) for g in gs])
         per = data / n
-        rs.append(Phase(src, dst, np.full(src.size, per), n - 1, f"rs level {k} ({n})"))
-        ag.append(Phase(src, dst, np.full(src.size, per), n - 1, f"ag level {k} ({n})"))
+        nb = np.full(src.size, per)
+        if bidir:
+            src = np.concatenate([src, src])
+            dst = np.concatenate([dst, np.concatenate([np.roll(g, 1) for g in gs])])
+            nb = np.full(src.size, per / 2)
+        rs.append(Phase(src, dst, nb, n - 1, f"rs level {k} ({n})"))
+        ag.append(Phase(src, dst, nb, n - 1, f"ag level {k} ({n})"))
         data = per
     if op == "all_reduce":
         phases = rs + ag[::-1]
@@ -224,7 +232,7 @@ def _tree_time(net: _Net, devs: np.ndarray, size: float) -> tuple[float, list[Ph
 
 
 def _phases(op: str, algo: str, devs: np.ndarray, size: float, levels: list[int],
-            counts: np.ndarray | None) -> list[Phase]:
+            counts: np.ndarray | None, bidir_levels: bool = False) -> list[Phase]:
     p = devs.size
     if op == "send_recv":
         return [Phase(devs[:1], devs[1:2], np.array([size]), 1, "send")]
@@ -241,7 +249,7 @@ def _phases(op: str, algo: str, devs: np.ndarray, size: float, levels: list[int]
             return _direct(devs, m, "direct reduce-scatter") + _direct(devs, m, "direct all-gather")
         return _direct(devs, m, f"direct {op}")
     if algo == "hierarchical":
-        return _hier(devs, levels, size, op)
+        return _hier(devs, levels, size, op, bidir=bidir_levels)
     raise ConfigError(f"algorithm {algo!r} does not implement {op}")
 
 
@@ -341,7 +349,7 @@ def _evaluate(net: _Net, op: str, algo: str, devs: np.ndarray, size: float, leve
         seconds += t
         rows.append((f"tree ({int(k)} chunks)", 1, t))
     else:
-        phases = _phases(op, algo, devs, size, levels, m)
+        phases = _phases(op, algo, devs, size, levels, m, bidir_levels="ring_bidir" in topo.algorithms)
     for ph in phases:
         t, ld = net.phase(ph, chunk)
         load += ld * ph.repeat

@@ -105,3 +105,20 @@ def test_cli_collective_json(capsys):
     assert out["algorithm"] in ("ring", "tree") and out["seconds"] > 0
     assert out["bus_bandwidth_gbps"] == pytest.approx(2 * 7 / 8 * (1 << 30) / out["seconds"] / 1e9)
     assert main(["collective", "--system", "dgx-h100", "--op", "all_reduce", "--bytes", "x"]) == 2
+
+
+def test_chooser_tree_for_small_ring_for_large_on_dgx_h100():
+    import archsim
+
+    topo = archsim.load_design("dgx-h100").topology
+    small, large = choose(topo, "all_reduce", 1 << 20, 8), choose(topo, "all_reduce", 1 << 30, 8)
+    assert small[0]["algorithm"] == "tree" and large[0]["algorithm"] == "ring"
+    assert large[0]["seconds"] <= large[1]["seconds"]
+
+
+def test_torus_hierarchical_uses_both_directions_and_matches_closed_form_bytes():
+    t = Torus(dims=(4, 4), link=Link(50.0, latency_us=0.0))
+    r = collective(t, "all_reduce", S, None, "hierarchical")
+    assert r.bytes_sent_per_device == pytest.approx(2 * (3 / 4 * S + 3 / 4 * S / 4))
+    # each level's ring carries half of its shard each way: 2 x 3 steps x (S/8 + S/32) / B
+    assert r.seconds == pytest.approx(6 * (S / 8 + S / 32) / 50e9)

@@ -110,3 +110,14 @@ def test_deepseek_v3_preset_and_hf_config_agree(tmp_path):
     t = build_trace(preset, phase="decode", batch=2, context=64)
     scores = t.df[t.df["name"].str.endswith("attn.scores")]
     assert set(scores["K"]) == {512 + 64}  # the latent KV cache: kv_lora_rank + RoPE key
+
+
+def test_system_yaml_round_trip():
+    import yaml
+
+    from archsim.arch.registry import load_design
+
+    d = SYSTEM_PRESETS["tpu-v4-64"]
+    text = yaml.safe_dump(d.to_dict())
+    again = load_design(yaml.safe_load(text))
+    assert again.to_dict() == d.to_dict() and again.devices == 64

@@ -10,6 +10,7 @@ Typical use::
 """
 
 from archsim.memory.dram._checker import TimingChecker, Violation, timing_rules
+from archsim.memory.dram._command import parse_trace, run_dram_command
 from archsim.memory.dram._commands import NAMES as COMMAND_NAMES
 from archsim.memory.dram._config import ControllerConfig
 from archsim.memory.dram._mapping import AddressMapper
@@ -18,7 +19,14 @@ from archsim.memory.dram._refresh import REFRESHERS, register_refresh
 from archsim.memory.dram._scheduler import SCHEDULERS, register_scheduler
 from archsim.memory.dram._spec import DramSpec, get_spec, list_specs, load_spec
 from archsim.memory.dram._stream import StreamModel, StreamTiming, stream_addresses
-from archsim.memory.dram._system import DramSystem, closed_page_random_ceiling, read_trace, run_trace, write_trace
+from archsim.memory.dram._system import (
+    DramSystem,
+    closed_page_random_ceiling,
+    read_trace,
+    run_frontend,
+    run_trace,
+    write_trace,
+)
 
 __all__ = [
     "COMMAND_NAMES",
@@ -37,10 +45,13 @@ __all__ = [
     "get_spec",
     "list_specs",
     "load_spec",
+    "parse_trace",
     "read_trace",
+    "run_dram_command",
     "register_refresh",
     "register_scheduler",
     "run_trace",
+    "run_frontend",
     "stream_addresses",
     "timing_rules",
     "write_trace",
