@@ -642,5 +642,20 @@ def build_model(spec: Mapping[str, Any], node_nm: float, index: int = 0) -> Cost
         raise ConfigError(f"components[{index}].name must be a non-empty identifier (letters, digits, _), not {name!r}")
     kind = spec.get("kind")
     if kind not in MODELS:
+        _load_models()
+    if kind not in MODELS:
         raise ConfigError(f"component {name!r} kind must be one of {', '.join(MODELS)}, not {kind!r}")
     return MODELS[kind](spec, node_nm)
+
+
+def _load_models() -> None:
+    """Import every public module of archsim.cost once: cost models defined there (``link`` ...) register
+    themselves in :data:`MODELS` at import (a new component kind is one module, no edit here)."""
+    import importlib
+    import pkgutil
+
+    import archsim.cost as cost
+
+    for m in pkgutil.iter_modules(cost.__path__):
+        if not m.name.startswith("_"):
+            importlib.import_module(f"{cost.__name__}.{m.name}")
