@@ -151,12 +151,14 @@ class NpuPimDesign(DesignBase):
         """Return the Result of one decode step: ``ops`` is the task schedule (``resource``, ``start_s``,
         ``seconds``), ``summary`` has ``seconds``, ``tokens_per_s`` and per-resource busy time."""
         ops = _as_ops(trace)
-        batch = _batch(ops)
         if self.mode == "npu" or (self.mode == "npu+pim" and not any(_is_attention(o) for o in ops)):
             # npu+pim without attention ops: nothing for PIM to run, the NPU runs the whole trace
+            # (a trace without a weight GEMM has no batch of sequences: tokens_per_s is None)
+            batch = _batch(ops) if any(o.kind in ("gemm", "gemv") and o.b_tensor == "weight" for o in ops) else None
             r = self.npu.run(ops, exact)
             rows = _task_rows(self._npu_rows(r), "npu", "all ops", 0, -1, 0.0, r.seconds, 1)
             return self._result(rows, batch, r.seconds, {"npu_busy_s": r.seconds, "pim_busy_s": 0.0}, exact)
+        batch = _batch(ops)
         if self.mode == "pim":
             pim = self.pim.replace(max_m=max(self.pim.max_m, batch))
             r = pim.run(Trace.from_ops(_per_device(ops, self.pim_devices)), exact)
@@ -354,7 +356,7 @@ class NpuPimDesign(DesignBase):
             rows.extend(_task_rows(part, res, stage, i, layer, start, dur, 1 if stage == "tail" else layers))
         return self._result(rows, batch, total, extra, exact)
 
-    def _result(self, rows: list[dict], batch: int, seconds: float, extra: dict, exact: bool = False) -> Result:
+    def _result(self, rows: list[dict], batch: int | None, seconds: float, extra: dict, exact: bool = False) -> Result:
         df = pd.DataFrame(rows)
         for c in _ACTIONS:
             if c in df.columns:
@@ -365,7 +367,8 @@ class NpuPimDesign(DesignBase):
                                  "dur_s": df["seconds"], "cat": df["stage"]})
         return build_result(df, design=self.name, total_cycles=int(round(seconds * f)), seconds=seconds,
                             exact=exact, schedule=schedule, mode=self.mode, batch=batch,
-                            tokens_per_s=batch / seconds if seconds else 0.0, **extra)
+                            tokens_per_s=batch / seconds if seconds and batch else (None if batch is None else 0.0),
+                            **extra)
 
 
 def _task_rows(part: list[dict], res: str, stage: str, sub_batch: int, layer: int, start: float, dur: float,
