@@ -92,6 +92,10 @@ NUMBER_FORMATS: dict[str, NumberFormat] = {f.name: f for f in (
     NumberFormat("fp16", 2.0, "float", 11, "IEEE 754-2008 binary16: 10 fraction bits + hidden bit"),
     NumberFormat("bf16", 2.0, "float", 8, "bfloat16 (Google Brain float): 7 fraction bits + hidden bit"),
     NumberFormat("fp32", 4.0, "float", 24, "IEEE 754-2008 binary32: 23 fraction bits + hidden bit"),
+    # TensorFloat-32: stored as fp32 (4 bytes), multiplied on tensor cores with a 10-bit mantissa
+    # (NVIDIA A100 whitepaper 2020, "TF32"); distinct from true fp32, which GPUs run on CUDA cores
+    NumberFormat("tf32", 4.0, "float", 11, "NVIDIA A100 whitepaper (2020): TF32, 10 fraction bits + hidden bit, "
+                 "stored as fp32"),
 )}
 #: Bytes per element of each format.
 PRECISION_BYTES: dict[str, float] = {n: f.bytes for n, f in NUMBER_FORMATS.items()}
