@@ -74,11 +74,11 @@ FORMAT_BITS: dict[str, Entry] = {  # from the one number-format table (archsim.c
 ACCUMULATOR: dict[str, Entry] = {
     p: Entry("int32", "format", "convention: integer MACs accumulate in int32 (e.g. Jouppi et al., ISCA 2017, TPU v1 "
              "8-bit MACs with 32-bit accumulators)")
-    for p in ("int4", "int8", "int16", "int32")
+    for p, f in NUMBER_FORMATS.items() if f.kind == "int"
 } | {
-    p: Entry("fp32", "format", "convention: FP MACs accumulate in fp32 (NVIDIA tensor cores: fp16/bf16/fp8 inputs, "
-             "fp32 accumulate; NVIDIA H100 whitepaper 2022)")
-    for p in ("fp8_e4m3", "fp8_e5m2", "bf16", "fp16", "fp32")
+    p: Entry("fp32", "format", "convention: FP MACs accumulate in fp32 (NVIDIA tensor cores: fp16/bf16/fp8/tf32 "
+             "inputs, fp32 accumulate; NVIDIA A100 whitepaper 2020, H100 whitepaper 2022)")
+    for p, f in NUMBER_FORMATS.items() if f.kind == "float"
 }
 
 # ---------------------------------------------------------------------------

@@ -229,14 +229,6 @@ class NpuDesign(DesignBase):
             object.__setattr__(self, "memory", dict(self.memory))
         self._core_array()  # the scratchpad must hold the smallest legal tile of every array
 
-    # -- contract --------------------------------------------------------------
-    def peaks(self) -> dict[str, Any]:
-        """Return the roofline peaks: ``flops_per_s`` {precision: :meth:`peak_tflops` x 1e12} for the arrays'
-        precision and every ``mac_rate`` entry, and ``dram_bytes_per_s`` (``memory_bandwidth_gbps``)."""
-        precs = dict.fromkeys([self.a_precision, *self.mac_rate])
-        return {"flops_per_s": {p: self.peak_tflops(p) * 1e12 for p in precs},
-                "dram_bytes_per_s": self.memory_bandwidth_gbps * 1e9}
-
     # -- derived -------------------------------------------------------------
     @property
     def clock(self) -> Clock:
