@@ -118,9 +118,10 @@ class NpuPimDesign(DesignBase):
         return {"flops_per_s": flops, "dram_bytes_per_s": self.pim_devices * self.pim.external_bandwidth_gbps * 1e9}
 
     def memory_capacity_bytes(self) -> int | None:
-        """Return the capacity of the PIM devices (the NPU's memory), bytes."""
-        one = self.pim.memory_capacity_bytes()
-        return None if one is None else one * self.pim_devices
+        """Return None: not modelled.  The PIM devices' DRAM specs carry a generic stack's geometry (HBM-PIM's
+        derived HBM2 spec: 8 GiB), not the product's capacity (Samsung HBM-PIM: 6 GB per stack, Kwon et al.,
+        ISSCC 2021), so callers use their own cited figure (archsim.serving's datasheet fallback)."""
+        return None
 
     def components(self) -> list[dict]:
         """Return the NPU's parts plus the PIM devices' parts (``pim_`` prefixed names, counts, channels and
