@@ -100,12 +100,12 @@ def _run(args: argparse.Namespace) -> int:
 
         trace = Trace.read(args.trace)
     else:
-        from archsim.cli.workload import resolve_model, workload_kwargs
-        from archsim.workloads import build_trace
+        from archsim.cli.workload import model_trace
+        from archsim.workloads.cnn import CNN_MODELS
 
-        if args.precision is None:
+        if args.precision is None and args.model not in CNN_MODELS:
             args.precision = "bf16"
-        trace = build_trace(resolve_model(args.model), **workload_kwargs(args))
+        _, trace = model_trace(args)
     print(f"running {len(trace)} ops on {getattr(design, 'name', 'design')}"
           f"{' (exact)' if args.exact else ''}", file=sys.stderr)
     from archsim import simulate
