@@ -2,8 +2,8 @@
 
 KV bytes per token = 2 (K and V) x layers x KV heads on this device x head dim x bytes of the KV format.
 Capacity: ``design.memory_capacity_bytes()`` (the design contract) when the design has it, else the
-``memory_bytes`` the caller gives, else the fallback table below for the presets whose datasheet gives the
-memory size (to be removed once every design reports its capacity).  KV blocks = (capacity x
+``memory_bytes`` the caller gives, else the datasheet fallbacks below for designs that report None (TPU v4;
+NPU+HBM-PIM: 6 GiB per stack).  KV blocks = (capacity x
 ``memory_fraction`` - weights) // (block tokens x bytes per token).
 """
 
@@ -15,10 +15,8 @@ from archsim.core.errors import ConfigError
 from archsim.workloads.batch import BatchSpec
 from archsim.workloads.op import PRECISION_BYTES
 
-#: memory per device, bytes, for designs that do not report memory_capacity_bytes() yet (datasheet values)
+#: memory per device, bytes, for presets whose memory_capacity_bytes() is None (datasheet values)
 FALLBACK_CAPACITY = {
-    "a100-sxm4-80gb": 80e9,   # NVIDIA A100 80GB datasheet (2021): 80 GB HBM2e
-    "h100-sxm5-80gb": 80e9,   # NVIDIA H100 SXM5 datasheet (2023): 80 GB HBM3
     "tpu-v4-like": 32 * 2**30,  # Jouppi et al., TPU v4, ISCA 2023: 32 GiB HBM2
 }
 
