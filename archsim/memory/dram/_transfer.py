@@ -1,0 +1,282 @@
+"""Memoized per-channel transfer outcomes: the fast path that reproduces the exact model.
+
+``DramMemory(exact=True)`` serves each transfer with the FR-FCFS controllers; a transfer's requests enter a
+channel's queues at ``max(request cycle, the channel's last command)`` and the channel drains them.  What
+happens on one channel is then a deterministic function of (a) the transfer's requests on that channel and
+(b) the channel's state when they arrive: open rows and the issue horizons of its banks, bank groups and
+ranks (tRC, tRCD, tRAS, tRP, tRRD, tFAW, tCCD, tWTR, tWR, turnarounds, command bus).  Both are normalized:
+
+* requests: with the row field most significant in the address map, shifting a transfer by whole row
+  periods only renames rows, so a transfer's per-channel requests are a function of its *shape* (start
+  modulo the period, bytes, direction) with rows relative to ``address >> row_shift``;
+* state: every horizon relative to the arrival cycle, clipped at 0 (a horizon already passed cannot delay
+  a command issued at or after the arrival; tFAW entries at ``-tFAW``); an open row is kept relative to the
+  transfer's base row when the transfer touches that row, else recorded as "another row".
+
+:class:`ChannelTransitions` simulates the controller once per distinct (shape, channel, normalized state)
+with refresh off and memoizes the outcome (completion, last command, command counts, the state after,
+relative to the arrival).  Replaying an outcome is exact: same inputs, same deterministic controller.
+Refresh is applied around it by :class:`archsim.memory.dram.DramMemory` (see there).
+
+Long per-channel request lists (more than ``LONG_BURSTS``) are extrapolated: the prefix of ``n0``,
+``n0 + chunk`` and ``n0 + 2 chunk`` bytes is simulated from the given state; when the two chunk steps
+change every output (times, counts, state, rows) by the same amounts, the pattern is periodic from ``n0``
+and the outcome is ``n0``'s plus ``j`` steps (the same rule as :meth:`StreamModel._compose`, here with an
+initial state); otherwise the whole list is simulated.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+
+from archsim.memory.dram._bank import BankStates
+from archsim.memory.dram._commands import ACT, PRE, RD, WR
+from archsim.memory.dram._config import ControllerConfig
+from archsim.memory.dram._controller import ChannelController
+from archsim.memory.dram._spec import DramSpec
+from archsim.memory.dram._stream import StreamModel, stream_addresses
+
+#: BankStates attributes this module snapshots (time horizons, then open rows); a test checks that the bank
+#: state has no other mutable per-bank state, so a new horizon added to the controller cannot be missed.
+HORIZONS = ("b_act", "b_rd", "b_wr", "b_pre", "g_act", "g_rd", "g_wr", "r_act", "r_rd", "r_wr")
+STATE_ATTRS = HORIZONS + ("r_faw", "cmd_ok", "open_row", "open_count")
+#: per-channel requests beyond which a transfer is extrapolated from its periodic steady state
+LONG_BURSTS = 4096
+#: per-channel requests up to which a transfer with a refresh inside is simulated with that refresh (longer:
+#: priced with the measured refresh bubble)
+REFRESH_SIM_BURSTS = 16384
+
+
+class StateLayout:
+    """Column layout of one channel's state vector: horizons, tFAW windows, command bus, open rows."""
+
+    def __init__(self, spec: DramSpec) -> None:
+        bs = BankStates(spec)
+        self.spec = spec
+        self.nb = bs.n_banks
+        self.ranks = spec.ranks
+        sizes = [len(getattr(bs, k)) for k in HORIZONS]
+        self.slices = {}
+        pos = 0
+        for k, n in zip(HORIZONS, sizes, strict=True):
+            self.slices[k] = (pos, pos + n)
+            pos += n
+        self.faw = (pos, pos + 4 * spec.ranks)
+        pos += 4 * spec.ranks
+        self.cmd = pos
+        pos += 1
+        self.times = pos                     # columns [0, times) are cycles
+        self.open = (pos, pos + self.nb)     # open row per bank (-1 closed)
+        self.width = pos + self.nb
+        lo = np.zeros(self.times, dtype=np.int64)
+        lo[self.faw[0]:self.faw[1]] = -spec.tFAW
+        self.lo = lo                         # clip floor of relative times
+        self.rank_of_bank = np.asarray(bs.bank_rank, dtype=np.int64)
+
+    def initial(self, channels: int) -> np.ndarray:
+        """State of idle channels at cycle 0: horizons 0, empty tFAW windows, all banks closed."""
+        s = np.zeros((channels, self.width), dtype=np.int64)
+        s[:, self.faw[0]:self.faw[1]] = -self.spec.tFAW
+        s[:, self.open[0]:self.open[1]] = -1
+        return s
+
+    def load(self, ctrl: ChannelController, vec: np.ndarray) -> None:
+        """Put relative state ``vec`` (times relative to cycle 0, open rows as given) into ``ctrl``."""
+        bs = ctrl.banks
+        v = vec.tolist()
+        for k in HORIZONS:
+            a, b = self.slices[k]
+            setattr(bs, k, v[a:b])
+        f0 = self.faw[0]
+        bs.r_faw = [deque(v[f0 + 4 * r:f0 + 4 * r + 4], maxlen=4) for r in range(self.ranks)]
+        bs.cmd_ok = v[self.cmd]
+        rows = v[self.open[0]:self.open[1]]
+        bs.open_row = rows
+        cnt = [0] * self.ranks
+        for b, r in enumerate(rows):
+            if r >= 0:
+                cnt[bs.bank_rank[b]] += 1
+        bs.open_count = cnt
+        ctrl.now = 0
+
+    def save(self, ctrl: ChannelController) -> np.ndarray:
+        """Return ``ctrl``'s state as a vector (same layout)."""
+        bs = ctrl.banks
+        out: list[int] = []
+        for k in HORIZONS:
+            out.extend(getattr(bs, k))
+        for r in range(self.ranks):
+            f = list(bs.r_faw[r])
+            out.extend([-self.spec.tFAW - 1] * (4 - len(f)) + f)
+        out.append(bs.cmd_ok)
+        out.extend(bs.open_row)
+        return np.asarray(out, dtype=np.int64)
+
+
+class ChannelTransitions:
+    """Memoized exact outcomes of one transfer shape on one channel from one normalized state.
+
+    Shared by every :class:`DramMemory` of the same spec and configuration (it is stateless): ops, layers and
+    sweep points reuse each other's simulations.
+    """
+
+    def __init__(self, spec: DramSpec, config: ControllerConfig) -> None:
+        self.spec = spec
+        self.config = ControllerConfig(**{**config.to_dict(), "refresh": "none"})
+        self.refresh_config = config
+        self.streams = StreamModel(spec, config)
+        self.mapper = self.streams.mapper
+        self.layout = StateLayout(spec)
+        self.row_mask = self.mapper.mask["ro"]
+        self.sentinel = self.row_mask + 1 if self.streams.period else -2  # "another row" (never requested)
+        self._shapes: dict[tuple, tuple] = {}
+        self._memo: dict[tuple, tuple] = {}
+        self._whole: dict[tuple, tuple] = {}
+        self._fits: dict[tuple, tuple | None] = {}
+        self.hits = 0
+        self.misses = 0
+
+    # ------------------------------------------------------------------ shapes
+    def shape_key(self, address: int, nbytes: int, write: bool) -> tuple:
+        """Memo key of a contiguous transfer's shape."""
+        return self.streams._key(address, nbytes, None, None, write)
+
+    def shape(self, address: int, nbytes: int, write: bool) -> tuple:
+        """Per-channel requests of a transfer: ``(key, channels, per-channel (banks, rel rows), rows spanned,
+        bursts)``; rows relative to :meth:`StreamModel.base_row`."""
+        key = self.shape_key(address, nbytes, write)
+        hit = self._shapes.get(key)
+        if hit is not None:
+            return hit
+        s = self.spec
+        addrs = stream_addresses(s, address, nbytes)
+        d = self.mapper.decode_array(addrs)
+        ch = d["channel"].astype(np.int64)
+        bank = (d["rank"] * s.bank_groups + d["bg"]) * s.banks_per_group + d["bank"]
+        base = self.streams.base_row(address)
+        rows = (d["row"] - base) & self.row_mask if self.streams.period else d["row"]
+        order = np.argsort(ch, kind="stable")
+        chans, starts = np.unique(ch[order], return_index=True)
+        ends = np.append(starts[1:], order.size)
+        per = {}
+        for c, a, b in zip(chans.tolist(), starts.tolist(), ends.tolist(), strict=True):
+            idx = order[a:b]
+            per[c] = (bank[idx].astype(np.int64).tolist(), rows[idx].astype(np.int64).tolist())
+        span = int(rows.max()) + 1 if rows.size else 0
+        res = (key, np.asarray(chans.tolist(), dtype=np.int64), per, span, int(addrs.size))
+        self._shapes[key] = res
+        return res
+
+    # ------------------------------------------------------------------ outcomes
+    def outcome(self, shape: tuple, c: int, rel: np.ndarray, address: int, nbytes: int, write: bool) -> tuple:
+        """Outcome of ``shape`` on channel ``c`` from normalized state ``rel``:
+        ``(end, last command, (ACT, PRE, RD, WR), state after)``, times relative to the arrival."""
+        key = (shape[0], c, rel.tobytes())
+        hit = self._memo.get(key)
+        if hit is not None:
+            self.hits += 1
+            return hit
+        self.misses += 1
+        banks, rows = shape[2][c]
+        res = None
+        if len(banks) > LONG_BURSTS and self.streams.period:
+            res = self._extrapolate(c, rel, address, nbytes, write)
+        if res is None:
+            res = self._run(c, rel, banks, rows, write)
+        self._memo[key] = res
+        return res
+
+    def outcomes(self, shape: tuple, rel: np.ndarray, address: int, nbytes: int, write: bool) -> tuple:
+        """Outcomes of ``shape`` on all its channels (``rel``: one normalized state per row, channels as in
+        ``shape[1]``): ``(end per channel, last command per channel, (ACT, PRE, RD, WR) per channel, states after)``,
+        times relative to each channel's arrival.  Memoized per (shape, all the channels' states)."""
+        key = (shape[0], rel.tobytes())
+        hit = self._whole.get(key)
+        if hit is not None:
+            self.hits += 1
+            return hit
+        outs = [self.outcome(shape, c, rel[i], address, nbytes, write) for i, c in enumerate(shape[1].tolist())]
+        res = (np.asarray([o[0] for o in outs], dtype=np.int64), np.asarray([o[1] for o in outs], dtype=np.int64),
+               np.asarray([o[2] for o in outs], dtype=np.int64), np.stack([o[3] for o in outs]))
+        self._whole[key] = res
+        return res
+
+    def outcome_refresh(self, shape: tuple, c: int, rel: np.ndarray, dues: tuple, next_bank: tuple) -> tuple | None:
+        """Outcome of ``shape`` on channel ``c`` with refreshes falling due while it is served: the controller
+        runs with the configured refresh, each rank's next refresh due at ``dues`` (relative to the arrival)
+        and, per-bank refresh, its next bank ``next_bank``.  Returns ``(end, last command, (ACT, PRE, RD, WR,
+        REF, REFB), state after, dues after, next banks after)`` or None for long request lists (the caller
+        prices those refreshes with the measured bubble).  Memoized like :meth:`outcome`."""
+        banks, rows = shape[2][c]
+        if len(banks) > REFRESH_SIM_BURSTS:
+            return None
+        key = (shape[0], c, rel.tobytes(), dues, next_bank)
+        hit = self._memo.get(key)
+        if hit is not None:
+            self.hits += 1
+            return hit
+        self.misses += 1
+        ctrl = ChannelController(self.spec, self.refresh_config, c, [-1] * len(banks))
+        self.layout.load(ctrl, rel)
+        ref = ctrl.refresh
+        ref.due = list(dues)
+        if hasattr(ref, "next_bank"):
+            ref.next_bank = list(next_bank)
+        write = shape[0][-1]
+        pend = ctrl.pending
+        for i, (b, r) in enumerate(zip(banks, rows, strict=True)):
+            pend.append((0, i, b, r, write))
+        ctrl.run()
+        res = (max(ctrl.finish), ctrl.now, tuple(ctrl.counts), self.layout.save(ctrl), tuple(ref.due),
+               tuple(getattr(ref, "next_bank", next_bank)))
+        self._memo[key] = res
+        return res
+
+    def _run(self, c: int, rel: np.ndarray, banks: list, rows: list, write: bool) -> tuple:
+        ctrl = ChannelController(self.spec, self.config, c, [-1] * len(banks))
+        self.layout.load(ctrl, rel)
+        pend = ctrl.pending
+        for i, (b, r) in enumerate(zip(banks, rows, strict=True)):
+            pend.append((0, i, b, r, write))
+        ctrl.run()
+        cnt = ctrl.counts
+        return (max(ctrl.finish), ctrl.now, (cnt[ACT], cnt[PRE], cnt[RD], cnt[WR]), self.layout.save(ctrl))
+
+    def _extrapolate(self, c: int, rel: np.ndarray, address: int, nbytes: int, write: bool) -> tuple | None:
+        """Outcome of a long transfer from its periodic steady state (see the module docstring)."""
+        cb = self.streams.chunk_bytes
+        fkey = (self.shape_key(address, nbytes % cb, write), c, rel.tobytes())
+        if fkey in self._fits:
+            fit = self._fits[fkey]
+        else:
+            fit = None
+            n0 = cb + nbytes % cb
+            runs: dict[int, np.ndarray] = {}
+            for _ in range(6):
+                if n0 + 2 * cb >= nbytes:
+                    break
+                for n in (n0, n0 + cb, n0 + 2 * cb):
+                    if n not in runs:
+                        sh = self.shape(address, n, write)
+                        if c not in sh[2]:
+                            break
+                        banks, rows = sh[2][c]
+                        e, now, cnt, st = self._run(c, rel, banks, rows, write)
+                        runs[n] = np.concatenate([[e, now], cnt, st])
+                if not all(n in runs for n in (n0, n0 + cb, n0 + 2 * cb)):
+                    break
+                s1, s2 = runs[n0 + cb] - runs[n0], runs[n0 + 2 * cb] - runs[n0 + cb]
+                if np.array_equal(s1, s2):
+                    fit = (n0, runs[n0], s1)
+                    break
+                n0 += cb
+            self._fits[fkey] = fit
+        if fit is None:
+            return None
+        n0, base, step = fit
+        if nbytes < n0 or (nbytes - n0) % cb:
+            return None
+        v = base + ((nbytes - n0) // cb) * step
+        return (int(v[0]), int(v[1]), tuple(int(x) for x in v[2:6]), v[6:])
