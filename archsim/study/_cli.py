@@ -23,6 +23,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", default=None, help="results table (.parquet or .csv)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="print one JSON object (counts, output path) on stdout")
+    p.add_argument(
+        "--allow-code",
+        action="store_true",
+        help="let design.class name any Python class: this IMPORTS AND RUNS the code it names "
+        "(default: registered archsim designs only)",
+    )
     p.set_defaults(func=_sweep)
 
 
@@ -32,7 +38,7 @@ def _sweep(args: argparse.Namespace) -> int:
 
     if Path(args.file).is_dir():
         raise ConfigError(f"sweep file {args.file!r} is a directory, not a YAML file")
-    cfg = load_sweep_config(args.file)
+    cfg = load_sweep_config(args.file, allow_code=args.allow_code)
     backend = args.backend or cfg.backend
     scheduler = args.scheduler or cfg.scheduler
     if scheduler is not None and backend != "dask":

@@ -3,7 +3,8 @@
 .. code-block:: yaml
 
     design: tpu-v1                  # a preset name or design YAML file (load_design), or
-    # design: {class: archsim.arch.SystolicArray, params: {rows: 128, cols: 128}}
+    # design: {class: archsim.arch.SystolicArray, params: {rows: 128, cols: 128}}  (a registered design
+    #   class; any other Python class only with ``allow_code``/``--allow-code``: that imports and runs code)
     base: {freq_mhz: 700}           # fixed overrides for every point (optional)
     grid:                           # cartesian product ... or
       rows: [64, 128, 256]
@@ -20,6 +21,9 @@
     exact: false
 
 Relative paths in the file are relative to the file's directory.
+
+The whole file is checked before the first point runs: every design point is built (a bad grid
+value or base field is a ConfigError naming the point) and every workload spec is built once.
 """
 
 from __future__ import annotations
@@ -29,8 +33,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from archsim.core.errors import ConfigError
 
@@ -66,11 +68,58 @@ def _load_design() -> Any:
     return load_design
 
 
-def import_object(dotted: str) -> Any:
-    """Return the object named ``"package.module.Name"`` or ``"package.module:Name"``."""
+def registered_design_classes() -> dict[str, type]:
+    """Return ``{"module.Class": class}`` of every registered archsim design (preset classes and the
+    classes behind registered ``type:`` names), under their defining and public module names."""
+    from archsim.arch import registry
+
+    classes: set[type] = set()
+    for design, _ in getattr(registry, "_PRESETS", {}).values():
+        classes.add(type(design))
+    for from_dict in getattr(registry, "DESIGN_TYPES", {}).values():
+        owner = getattr(from_dict, "__self__", None)
+        if isinstance(owner, type):
+            classes.add(owner)
+    names: dict[str, type] = {}
+    for cls in classes:
+        names[f"{cls.__module__}.{cls.__qualname__}"] = cls
+        parts = cls.__module__.split(".")
+        for i in range(1, len(parts)):  # public re-exports: archsim.arch.SystolicArray
+            module = importlib.import_module(".".join(parts[:i]))
+            if getattr(module, cls.__name__, None) is cls:
+                names[f"{'.'.join(parts[:i])}.{cls.__name__}"] = cls
+    return names
+
+
+def _public(names: dict[str, type]) -> list[str]:
+    return sorted(n for n in names if "._" not in n)
+
+
+def import_object(dotted: str, allow_code: bool = True) -> Any:
+    """Return the object named ``"package.module.Name"`` or ``"package.module:Name"``.
+
+    With ``allow_code=False`` only registered archsim design classes are accepted (checked before
+    anything is imported): a sweep file must not run arbitrary code unless the user opts in.
+    """
+    if not isinstance(dotted, str) or len(dotted) > 300:
+        raise ConfigError(f"design.class must be 'package.module.Class', not {_short(dotted)}")
     module_name, sep, attr = dotted.replace(":", ".").rpartition(".")
     if not sep or not module_name:
         raise ConfigError(f"design.class must be 'package.module.Class', not {dotted!r}")
+    if not allow_code:
+        if module_name != "archsim" and not module_name.startswith("archsim."):
+            raise ConfigError(
+                f"design.class {dotted!r} is not a registered archsim design; importing it would run its code: "
+                f"pass --allow-code (sweep(..., allow_code=True)) to allow that, or use one of "
+                f"{', '.join(_public(registered_design_classes()))}"
+            )
+        registered = registered_design_classes()
+        if dotted.replace(":", ".") not in registered:
+            raise ConfigError(
+                f"design.class {dotted!r} is not a registered archsim design (allowed: {', '.join(_public(registered))}"
+                f"; any other class needs --allow-code)"
+            )
+        return registered[dotted.replace(":", ".")]
     try:
         module = importlib.import_module(module_name)
         return getattr(module, attr)
@@ -93,31 +142,91 @@ class SweepConfig:
     exact: bool = False
 
 
-def load_sweep_config(path: str | Path) -> SweepConfig:
-    """Return the :class:`SweepConfig` of the YAML file at ``path``; ConfigError names the bad key."""
+def _short(value: Any, limit: int = 80) -> str:
+    from archsim.core.fields import short_repr
+
+    return short_repr(value, limit)
+
+
+def load_sweep_config(path: str | Path, *, allow_code: bool = False, check: bool = True) -> SweepConfig:
+    """Return the :class:`SweepConfig` of the YAML file at ``path``; ConfigError names the bad key.
+
+    ``allow_code``: accept any importable ``design.class`` (runs its module's code); default: only
+    registered archsim designs.  ``check``: build every design point and workload now (see
+    :func:`check_sweep_config`), so a bad value is a ConfigError before the first point runs.
+    """
+    from archsim.core.fields import load_yaml_text
+
     path = Path(path)
-    src = f"sweep file {str(path)!r}"
+    src = f"sweep file {_short(str(path))}"
+    if len(str(path)) > 4096:
+        raise ConfigError(f"{src}: path is longer than 4096 characters")
     if not path.exists():
         raise ConfigError(f"{src} does not exist")
+    if path.is_dir():
+        raise ConfigError(f"{src} is a directory, not a YAML file")
     try:
-        data = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{src} is not valid YAML: {' '.join(str(exc).split())}") from None
-    return parse_sweep_config(data, source=src, root=path.parent)
+        text = path.read_text()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{src} cannot be read: {exc}") from None
+    data = load_yaml_text(text, src)
+    cfg = parse_sweep_config(data, source=src, root=path.parent, allow_code=allow_code)
+    if check:
+        check_sweep_config(cfg, src)
+    return cfg
 
 
-def parse_sweep_config(data: Any, *, source: str = "sweep config", root: Path = Path()) -> SweepConfig:
-    """Return the :class:`SweepConfig` of an already-loaded mapping (same keys as the YAML file)."""
+def check_sweep_config(cfg: SweepConfig, source: str = "sweep config") -> None:
+    """Build every design point and every workload spec of ``cfg`` once; raise ConfigError naming the
+    first point or workload that cannot be built (instead of a sweep whose every point fails)."""
+    from archsim.study._space import grid_points
+
+    points = grid_points(cfg.space) if isinstance(cfg.space, Mapping) else list(cfg.space)
+    seen: set[str] = set()
+    for params in points:
+        key = repr(sorted(params.items(), key=lambda kv: kv[0]))
+        if key in seen:
+            continue
+        seen.add(key)
+        try:
+            cfg.factory(**params)
+        except ConfigError as exc:
+            where = ", ".join(f"{k}={_short(v, 40)}" for k, v in params.items())
+            raise ConfigError(f"{source}: design point ({where}): {exc}") from None
+        except (TypeError, ValueError, ArithmeticError, RecursionError) as exc:
+            where = ", ".join(f"{k}={_short(v, 40)}" for k, v in params.items())
+            raise ConfigError(f"{source}: design point ({where}) cannot be built: {type(exc).__name__}: "
+                              f"{_short(str(exc), 200)}") from None
+    for name, spec in cfg.workloads.items():
+        if isinstance(spec, Mapping):
+            from archsim.workloads import build_trace
+
+            args = dict(spec)
+            model = args.pop("model")
+            try:
+                build_trace(model, **args)
+            except ConfigError as exc:
+                raise ConfigError(f"{source}: workloads.{name}: {exc}") from None
+            except TypeError as exc:
+                raise ConfigError(f"{source}: workloads.{name}: {_short(str(exc), 200)}") from None
+
+
+def parse_sweep_config(
+    data: Any, *, source: str = "sweep config", root: Path = Path(), allow_code: bool = False
+) -> SweepConfig:
+    """Return the :class:`SweepConfig` of an already-loaded mapping (same keys as the YAML file).
+
+    ``allow_code``: see :func:`load_sweep_config`."""
     from archsim.workloads import Trace
 
     def bad(key: str, what: str, value: Any) -> ConfigError:
-        return ConfigError(f"{source}: key '{key}' must be {what}, not {value!r}")
+        return ConfigError(f"{source}: key '{key}' must be {what}, not {_short(value)}")
 
     if not isinstance(data, Mapping):
         raise ConfigError(f"{source} must be a mapping of keys ({', '.join(_KEYS)}), not {data!r}")
     for key in data:
         if key not in _KEYS:
-            raise ConfigError(f"{source}: unknown key {key!r} (allowed: {', '.join(_KEYS)})")
+            raise ConfigError(f"{source}: unknown key {_short(key)} (allowed: {', '.join(_KEYS)})")
     for key in ("design", "workloads"):
         if key not in data:
             raise ConfigError(f"{source}: key '{key}' is required")
@@ -142,7 +251,7 @@ def parse_sweep_config(data: Any, *, source: str = "sweep config", root: Path = 
         if not isinstance(params, Mapping):
             raise bad("design.params", "a mapping of parameter -> value", params)
         try:
-            import_object(cls)
+            import_object(cls, allow_code=allow_code)
         except ConfigError as exc:
             raise ConfigError(f"{source}: {exc}") from None
         factory = DesignFactory(cls, {**params, **base}, "class")
@@ -190,6 +299,8 @@ def parse_sweep_config(data: Any, *, source: str = "sweep config", root: Path = 
         if "trace" in spec:
             if set(spec) != {"trace"}:
                 raise ConfigError(f"{source}: key 'workloads.{name}' with 'trace' must have no other key")
+            if not isinstance(spec["trace"], str) or not spec["trace"] or len(spec["trace"]) > 4096:
+                raise bad(f"workloads.{name}.trace", "a file path", spec["trace"])
             tpath = Path(spec["trace"])
             workloads[str(name)] = Trace.read(tpath if tpath.is_absolute() else root / tpath)
         elif "model" in spec:

@@ -27,7 +27,7 @@ import pandas as pd
 
 from archsim.core.errors import ConfigError
 from archsim.study._space import grid_points
-from archsim.study._store import ResultStore, canonical_json, config_hash, roundtrip_row
+from archsim.study._store import ResultStore, canonical_json, config_hash, impossible_metric, roundtrip_row
 
 BACKENDS = ("local", "dask")
 #: Columns every sweep row has besides the parameters and the metrics.
@@ -76,9 +76,38 @@ _SPEC_TRACES: dict[str, Any] = {}
 _WORKER_CONTEXT: _Context | None = None
 
 
-def _init_worker(context: _Context) -> None:
+def _init_worker(context: _Context, parent_pid: int | None = None) -> None:
     global _WORKER_CONTEXT
     _WORKER_CONTEXT = context
+    if parent_pid is not None:
+        _die_with_parent(parent_pid)
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """Make this worker process exit when the sweeping process dies (even by SIGKILL), so no orphan keeps
+    computing: Linux ``prctl(PR_SET_PDEATHSIG, SIGKILL)``, elsewhere a daemon thread polling the parent."""
+    import signal
+    import threading
+
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.prctl(1, int(signal.SIGKILL), 0, 0, 0) == 0:  # 1 = PR_SET_PDEATHSIG
+                if os.getppid() != parent_pid:  # the parent died before prctl took effect
+                    os._exit(1)
+                return
+        except (OSError, AttributeError):
+            pass
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent_pid:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="archsim-parent-watch", daemon=True).start()
 
 
 def _pool_point(design: Any, workload: str) -> tuple[dict[str, Any], str | None, float]:
@@ -235,6 +264,16 @@ def sweep(
     try:
         if db is not None:
             stored = db.get_many(p.key for p in points)
+            params_of = {p.key: p.params for p in points}
+            impossible = {k: bad for k, r in stored.items() if (bad := impossible_metric(r, params_of[k]))}
+            if impossible:  # a tampered or corrupted row: never trusted, recomputed
+                sys.stderr.write(
+                    f"sweep: store {str(store)!r}: {len(impossible)} stored row(s) with an impossible metric "
+                    f"(first: {next(iter(impossible.values()))}) are ignored and recomputed\n"
+                )
+                db.delete(impossible)
+                for k in impossible:
+                    del stored[k]
             if retry_errors:
                 failed = [k for k, r in stored.items() if r.get(ERROR_COLUMN) is not None]
                 db.delete(failed)
@@ -257,6 +296,11 @@ def sweep(
             nonlocal failed_count
             extra = {k: v for k, v in metrics_row.items() if k not in point.params and k != ERROR_COLUMN}
             row = {**point.params, WORKLOAD_COLUMN: point.workload, **extra, ERROR_COLUMN: error}
+            bad = impossible_metric(row, point.params)
+            if bad is not None:  # a model produced a number no hardware can: a failed point, not a result
+                row = {**point.params, WORKLOAD_COLUMN: point.workload,
+                       ERROR_COLUMN: f"SimulationError: impossible metric {bad}"}
+                error = row[ERROR_COLUMN]
             row = roundtrip_row(row)
             rows[point.key] = row
             if db is not None:
@@ -442,8 +486,33 @@ def _frame(points: list[_Point], rows: dict[str, dict[str, Any]]) -> pd.DataFram
     columns.pop(ERROR_COLUMN, None)
     order = [*columns, ERROR_COLUMN, KEY_COLUMN]
     df = pd.DataFrame.from_records(records, columns=order)
+    for col in df.columns:
+        if col not in (ERROR_COLUMN, KEY_COLUMN):
+            df[col] = _typed(df[col])
     df[ERROR_COLUMN] = df[ERROR_COLUMN].astype(object).where(df[ERROR_COLUMN].notna(), None)
     return df
+
+
+def _typed(column: pd.Series) -> pd.Series:
+    """Return ``column`` with one value type, so CSV and Parquet writers accept it: ints and floats mixed
+    become floats; any other mix (e.g. a grid of ``[64, "auto"]``, lists, dicts) becomes strings (JSON
+    for containers); missing values stay missing."""
+    if column.dtype != object:
+        return column
+    values = column[column.notna()]
+    kinds = {type(v) for v in values}
+    if len(kinds) <= 1 and not kinds & {list, dict}:
+        return column
+    if kinds <= {int, float}:
+        return column.astype(float)
+    import json
+
+    def text(v: Any) -> Any:
+        if v is None or (isinstance(v, float) and v != v):
+            return None
+        return json.dumps(v, sort_keys=True, default=str) if isinstance(v, (list, dict)) else str(v)
+
+    return column.map(text).astype(object)
 
 
 # ---------------------------------------------------------------------------
@@ -454,7 +523,9 @@ def _pool(n_workers: int, context: _Context) -> ProcessPoolExecutor:
 
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
     ctx = multiprocessing.get_context(method)
-    return ProcessPoolExecutor(max_workers=n_workers, mp_context=ctx, initializer=_init_worker, initargs=(context,))
+    return ProcessPoolExecutor(
+        max_workers=n_workers, mp_context=ctx, initializer=_init_worker, initargs=(context, os.getpid())
+    )
 
 
 def _run_pool(points: list[_Point], context: _Context, finish, n_workers: int) -> None:

@@ -31,7 +31,7 @@ def sweep_dir(tmp_path):
 
 
 def test_cli_sweep_writes_table_and_resumes(sweep_dir, capsys):
-    assert main(["sweep", str(sweep_dir / "sweep.yaml"), "--quiet", "--json"]) == 0
+    assert main(["sweep", str(sweep_dir / "sweep.yaml"), "--quiet", "--json", "--allow-code"]) == 0
     info = json.loads(capsys.readouterr().out)
     assert info["points"] == 8 and info["computed"] == 8 and info["failed"] == 0
     out = pd.read_parquet(sweep_dir / "out" / "results.parquet")
@@ -40,7 +40,8 @@ def test_cli_sweep_writes_table_and_resumes(sweep_dir, capsys):
     cols = ["rows", "cols", "workload", "total_cycles", "seconds", "energy_j", "area_mm2"]
     pd.testing.assert_frame_equal(out[cols], expect[cols])
     # second run: everything from the store (default: next to the sweep file), CSV output
-    assert main(["sweep", str(sweep_dir / "sweep.yaml"), "--quiet", "--json", "-o", str(sweep_dir / "r.csv")]) == 0
+    argv = ["sweep", str(sweep_dir / "sweep.yaml"), "--quiet", "--json", "--allow-code", "-o", str(sweep_dir / "r.csv")]
+    assert main(argv) == 0
     info = json.loads(capsys.readouterr().out)
     assert info["computed"] == 0 and info["reused"] == 8
     assert info["store"] == str(sweep_dir / "sweep.sqlite")
@@ -51,7 +52,7 @@ def test_cli_sample(sweep_dir, capsys):
     text = SWEEP_YAML.replace("grid:\n  rows: [4, 8]\n  cols: [8, 16]\n",
                               "sample: {n: 3, seed: 7, space: {rows: [2, 4, 8, 16], cols: {low: 2, high: 32}}}\n")
     (sweep_dir / "s.yaml").write_text(text)
-    assert main(["sweep", str(sweep_dir / "s.yaml"), "--quiet", "--json"]) == 0
+    assert main(["sweep", str(sweep_dir / "s.yaml"), "--quiet", "--json", "--allow-code"]) == 0
     out = pd.read_parquet(sweep_dir / "out" / "results.parquet")
     pts = random_sample({"rows": [2, 4, 8, 16], "cols": {"low": 2, "high": 32}}, 3, seed=7)
     assert [{"rows": r, "cols": c} for r, c in zip(out.rows[::2], out.cols[::2], strict=True)] == pts
@@ -74,8 +75,8 @@ def test_cli_sample(sweep_dir, capsys):
 def test_bad_sweep_file_names_the_key(sweep_dir, capsys, edit, message):
     (sweep_dir / "bad.yaml").write_text(SWEEP_YAML.replace(*edit))
     with pytest.raises(ConfigError, match=message):
-        load_sweep_config(sweep_dir / "bad.yaml")
-    assert main(["sweep", str(sweep_dir / "bad.yaml"), "--quiet"]) == 2
+        load_sweep_config(sweep_dir / "bad.yaml", allow_code=True)
+    assert main(["sweep", str(sweep_dir / "bad.yaml"), "--quiet", "--allow-code"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("archsim: error: sweep file ") and err.count("\n") == 1
 

@@ -1,6 +1,9 @@
-"""``archsim sweep DIR``: a directory instead of a sweep file is a one-line ConfigError (exit 2)."""
+"""``archsim sweep``: bad input is a one-line ConfigError (exit 2) before the first point runs;
+a sweep whose every point fails at run time exits 1."""
 
 from __future__ import annotations
+
+import pytest
 
 from archsim.cli import main
 
@@ -10,10 +13,56 @@ def test_sweep_of_a_directory_exits_2(tmp_path, capsys) -> None:
     assert capsys.readouterr().err == f"archsim: error: sweep file {str(tmp_path)!r} is a directory, not a YAML file\n"
 
 
-def test_sweep_where_every_point_fails_exits_1(tmp_path, capsys):
-    from archsim.cli import main
-
+@pytest.mark.parametrize(
+    ("head", "message"),
+    [
+        ("design: tpu-v9\ngrid: {rows: [8]}\n", r"design point \(rows=8\): design must be one of"),
+        ("design: sa128-bf16\ngrid: {rowz: [8, 16]}\n", r"design point \(rowz=8\): unknown design field 'rowz'"),
+        ("design: sa128-bf16\nbase: {freq_mhz: -1}\ngrid: {rows: [8]}\n", r"design point \(rows=8\): freq_mhz"),
+        ("design: sa128-bf16\ngrid: {rows: [8, oops]}\n", r"design point \(rows='oops'\): rows must be"),
+    ],
+)
+def test_bad_grid_or_base_exits_2_before_any_point(tmp_path, capsys, head, message) -> None:
+    """Regression (issue 15): a grid typo or a bad base value was found only after every point had failed."""
     cfg = tmp_path / "bad.yaml"
-    cfg.write_text("design: tpu-v9\ngrid: {rows: [8]}\nworkloads:\n  tiny: {model: gpt2, phase: decode, context: 8}\n")
+    cfg.write_text(head + "workloads:\n  tiny: {model: gpt2, phase: decode, context: 8}\n")
+    store = tmp_path / "s.sqlite"
+    assert main(["sweep", str(cfg), "-o", str(tmp_path / "out.csv"), "--store", str(store), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    import re
+
+    assert re.search(message, err), err
+    assert not store.exists()  # nothing ran
+
+
+def test_bad_workload_spec_exits_2(tmp_path, capsys) -> None:
+    cfg = tmp_path / "bad.yaml"
+    cfg.write_text("design: sa128-bf16\ngrid: {rows: [8]}\nworkloads:\n  t: {model: gpt2, phase: prefill, seq: 4096}\n")
+    assert main(["sweep", str(cfg), "-o", str(tmp_path / "o.csv"), "--store", str(tmp_path / "s.sqlite")]) == 2
+    assert "workloads.t: seq must be <= max_positions" in capsys.readouterr().err
+
+
+def test_sweep_where_every_point_fails_at_run_time_exits_1(tmp_path, capsys):
+    cfg = tmp_path / "bad.yaml"
+    cfg.write_text("design: sa128-bf16\ngrid: {rows: [8]}\nexact: true\n"
+                   "workloads:\n  tiny: {model: gpt2, phase: prefill, seq: 1024}\n")
     assert main(["sweep", str(cfg), "-o", str(tmp_path / "out.csv"), "--store", str(tmp_path / "s.sqlite")]) == 1
     assert "every point failed" in capsys.readouterr().err
+
+
+def test_class_restricted_to_registered_designs(tmp_path, capsys) -> None:
+    """Regression (issue 15): design.class could import and call any Python callable."""
+    cfg = tmp_path / "evil.yaml"
+    cfg.write_text("design: {class: os.system, params: {}}\ngrid: {command: ['echo pwned']}\n"
+                   "workloads:\n  tiny: {model: gpt2, phase: decode, context: 8}\n")
+    assert main(["sweep", str(cfg), "--quiet", "--store", str(tmp_path / "s.sqlite")]) == 2
+    err = capsys.readouterr().err
+    assert "is not a registered archsim design" in err and "--allow-code" in err
+    cfg.write_text("design: {class: archsim.core.fields.load_yaml_text}\ngrid: {text: ['a']}\n"
+                   "workloads:\n  tiny: {model: gpt2, phase: decode, context: 8}\n")
+    assert main(["sweep", str(cfg), "--quiet", "--store", str(tmp_path / "s.sqlite")]) == 2
+    cfg.write_text("design: {class: archsim.arch.SystolicArray, params: {cols: 8}}\ngrid: {rows: [8]}\n"
+                   "workloads:\n  tiny: {model: gpt2, phase: decode, context: 8}\n")
+    assert main(["sweep", str(cfg), "--quiet", "--json", "--store", str(tmp_path / "s.sqlite"),
+                 "-o", str(tmp_path / "o.csv")]) == 0
