@@ -235,42 +235,54 @@ class DramMemory:
         a0 = lay.slices["b_act"][0]
         p0 = lay.slices["b_pre"][0]
         o0 = lay.open[0]
+        bound = limit - 1 if strict else limit          # last cycle a gap command may issue at
         for r in range(s.ranks):
             d = int(due[r])
-            if d > limit or (strict and d == limit):
+            if d > bound:
                 continue
-            k = (limit - d - (1 if strict else 0)) // step + 1
+            k = (bound - d) // step + 1
             rnd = s.banks if per_bank else 1          # refreshes per round over the rank's banks
             n1 = min(k, rnd)
             n2 = min(k - n1, rnd)
             skip = k - n1 - n2
-            t_last = d
+            last_cmd = None
             for j in range(n1 + n2):
                 if j == n1 and skip:
                     d += skip * step
+                    self._counts["REFB" if per_bank else "REF"] += skip
                     if per_bank:
                         self._next_bank[c, r] = (self._next_bank[c, r] + skip) % s.banks
-                if per_bank:
-                    targets = [r * s.banks + int(self._next_bank[c, r])]
-                    self._next_bank[c, r] = (self._next_bank[c, r] + 1) % s.banks
-                else:
-                    targets = list(range(r * s.banks, (r + 1) * s.banks))
+                targets = [r * s.banks + int(self._next_bank[c, r])] if per_bank else \
+                    list(range(r * s.banks, (r + 1) * s.banks))
+                stalled = False
                 for b in sorted((b for b in targets if st[o0 + b] >= 0), key=lambda b: int(st[p0 + b])):
                     t = max(int(st[p0 + b]), int(st[cmd]), d)
+                    if t > bound:   # not issued before the requests arrive: the refresh stays pending
+                        stalled = True
+                        break
                     st[cmd] = t + 1
                     st[a0 + b] = max(int(st[a0 + b]), t + s.tRP)
                     st[o0 + b] = -1
                     self._counts["PRE"] += 1
-                t = max(d, int(st[cmd]), max(int(st[a0 + b]) for b in targets))
+                    last_cmd = t
+                if not stalled:
+                    t = max(d, int(st[cmd]), max(int(st[a0 + b]) for b in targets))
+                    stalled = t > bound
+                if stalled:
+                    if not strict:
+                        self._now[c] = max(int(self._now[c]), d if last_cmd is None else last_cmd)
+                    break
                 st[cmd] = t + 1
                 for b in targets:
                     st[a0 + b] = max(int(st[a0 + b]), t + rfc)
-                t_last = t
+                if per_bank:
+                    self._next_bank[c, r] = (self._next_bank[c, r] + 1) % s.banks
+                self._counts["REFB" if per_bank else "REF"] += 1
+                last_cmd = t
                 d += step
-            self._counts["REFB" if per_bank else "REF"] += k
             due[r] = d
-            if not strict:
-                self._now[c] = max(int(self._now[c]), t_last if t_last <= limit else d - step)
+            if not strict and last_cmd is not None:
+                self._now[c] = max(int(self._now[c]), last_cmd)
         self._due_min = int(self._due.min())
 
     def _inside(self, chans: np.ndarray, a: np.ndarray, inside: np.ndarray, shape: tuple, rel: np.ndarray,
@@ -366,6 +378,11 @@ class DramMemory:
             "dram_pre_count": c["PRE"],
             "dram_ref_count": c["REF"] + c["REFB"],
         }
+
+    @property
+    def transitions(self) -> ChannelTransitions:
+        """The memoized per-channel transfer outcomes used by the fast path (shared per spec and config)."""
+        return self._trans
 
     @property
     def stream_model(self) -> StreamModel:

@@ -163,7 +163,7 @@ class ChannelTransitions:
         per = {}
         for c, a, b in zip(chans.tolist(), starts.tolist(), ends.tolist(), strict=True):
             idx = order[a:b]
-            per[c] = (bank[idx].astype(np.int64).tolist(), rows[idx].astype(np.int64).tolist())
+            per[c] = (bank[idx].astype(np.int64), rows[idx].astype(np.int64))
         span = int(rows.max()) + 1 if rows.size else 0
         res = (key, np.asarray(chans.tolist(), dtype=np.int64), per, span, int(addrs.size))
         self._shapes[key] = res
@@ -226,7 +226,7 @@ class ChannelTransitions:
             ref.next_bank = list(next_bank)
         write = shape[0][-1]
         pend = ctrl.pending
-        for i, (b, r) in enumerate(zip(banks, rows, strict=True)):
+        for i, (b, r) in enumerate(zip(banks.tolist(), rows.tolist(), strict=True)):
             pend.append((0, i, b, r, write))
         ctrl.run()
         res = (max(ctrl.finish), ctrl.now, tuple(ctrl.counts), self.layout.save(ctrl), tuple(ref.due),
@@ -238,7 +238,7 @@ class ChannelTransitions:
         ctrl = ChannelController(self.spec, self.config, c, [-1] * len(banks))
         self.layout.load(ctrl, rel)
         pend = ctrl.pending
-        for i, (b, r) in enumerate(zip(banks, rows, strict=True)):
+        for i, (b, r) in enumerate(zip(banks.tolist(), rows.tolist(), strict=True)):
             pend.append((0, i, b, r, write))
         ctrl.run()
         cnt = ctrl.counts
