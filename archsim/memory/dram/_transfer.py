@@ -27,6 +27,7 @@ initial state); otherwise the whole list is simulated.
 
 from __future__ import annotations
 
+import hashlib
 from collections import deque
 
 import numpy as np
@@ -163,7 +164,9 @@ class ChannelTransitions:
         per = {}
         for c, a, b in zip(chans.tolist(), starts.tolist(), ends.tolist(), strict=True):
             idx = order[a:b]
-            per[c] = (bank[idx].astype(np.int64), rows[idx].astype(np.int64))
+            b_, r_ = bank[idx].astype(np.int64), rows[idx].astype(np.int64)
+            # channels that receive the same requests (a contiguous stream spreads evenly) share outcomes
+            per[c] = (b_, r_, hashlib.blake2b(b_.tobytes() + r_.tobytes(), digest_size=16).digest())
         span = int(rows.max()) + 1 if rows.size else 0
         res = (key, np.asarray(chans.tolist(), dtype=np.int64), per, span, int(addrs.size))
         self._shapes[key] = res
@@ -173,13 +176,13 @@ class ChannelTransitions:
     def outcome(self, shape: tuple, c: int, rel: np.ndarray, address: int, nbytes: int, write: bool) -> tuple:
         """Outcome of ``shape`` on channel ``c`` from normalized state ``rel``:
         ``(end, last command, (ACT, PRE, RD, WR), state after)``, times relative to the arrival."""
-        key = (shape[0], c, rel.tobytes())
+        banks, rows, digest = shape[2][c]
+        key = (write, digest, rel.tobytes())
         hit = self._memo.get(key)
         if hit is not None:
             self.hits += 1
             return hit
         self.misses += 1
-        banks, rows = shape[2][c]
         res = None
         if len(banks) > LONG_BURSTS and self.streams.period:
             res = self._extrapolate(c, rel, address, nbytes, write)
@@ -209,10 +212,10 @@ class ChannelTransitions:
         and, per-bank refresh, its next bank ``next_bank``.  Returns ``(end, last command, (ACT, PRE, RD, WR,
         REF, REFB), state after, dues after, next banks after)`` or None for long request lists (the caller
         prices those refreshes with the measured bubble).  Memoized like :meth:`outcome`."""
-        banks, rows = shape[2][c]
+        banks, rows, digest = shape[2][c]
         if len(banks) > REFRESH_SIM_BURSTS:
             return None
-        key = (shape[0], c, rel.tobytes(), dues, next_bank)
+        key = (shape[0][-1], digest, rel.tobytes(), dues, next_bank)
         hit = self._memo.get(key)
         if hit is not None:
             self.hits += 1
@@ -247,7 +250,9 @@ class ChannelTransitions:
     def _extrapolate(self, c: int, rel: np.ndarray, address: int, nbytes: int, write: bool) -> tuple | None:
         """Outcome of a long transfer from its periodic steady state (see the module docstring)."""
         cb = self.streams.chunk_bytes
-        fkey = (self.shape_key(address, nbytes % cb, write), c, rel.tobytes())
+        span = min(nbytes, 8 * cb + nbytes % cb)  # every prefix the fit below may simulate
+        pre = self.shape(address, span, write)[2].get(c)
+        fkey = (write, span, pre[2] if pre else None, rel.tobytes())
         if fkey in self._fits:
             fit = self._fits[fkey]
         else:
@@ -262,7 +267,7 @@ class ChannelTransitions:
                         sh = self.shape(address, n, write)
                         if c not in sh[2]:
                             break
-                        banks, rows = sh[2][c]
+                        banks, rows, _ = sh[2][c]
                         e, now, cnt, st = self._run(c, rel, banks, rows, write)
                         runs[n] = np.concatenate([[e, now], cnt, st])
                 if not all(n in runs for n in (n0, n0 + cb, n0 + 2 * cb)):
