@@ -47,7 +47,9 @@ STATE_ATTRS = HORIZONS + ("r_faw", "cmd_ok", "open_row", "open_count")
 LONG_BURSTS = 4096
 #: per-channel requests up to which a transfer with a refresh inside is simulated with that refresh (longer:
 #: priced with the measured refresh bubble)
-REFRESH_SIM_BURSTS = 16384
+REFRESH_SIM_BURSTS = 4096
+#: contiguous transfers longer than this many chunks are not decoded (see ChannelTransitions._long_shape)
+LONG_SHAPE_CHUNKS = 16
 
 
 class StateLayout:
@@ -151,6 +153,15 @@ class ChannelTransitions:
         hit = self._shapes.get(key)
         if hit is not None:
             return hit
+        cb = self.streams.chunk_bytes
+        if self.streams.period and nbytes > LONG_SHAPE_CHUNKS * cb:
+            res = self._long_shape(key, address, nbytes, write)
+        else:
+            res = self._decode(key, address, nbytes, write)
+        self._shapes[key] = res
+        return res
+
+    def _decode(self, key: tuple, address: int, nbytes: int, write: bool) -> tuple:
         s = self.spec
         addrs = stream_addresses(s, address, nbytes)
         d = self.mapper.decode_array(addrs)
@@ -166,27 +177,49 @@ class ChannelTransitions:
             idx = order[a:b]
             b_, r_ = bank[idx].astype(np.int64), rows[idx].astype(np.int64)
             # channels that receive the same requests (a contiguous stream spreads evenly) share outcomes
-            per[c] = (b_, r_, hashlib.blake2b(b_.tobytes() + r_.tobytes(), digest_size=16).digest())
+            per[c] = (b_, r_, hashlib.blake2b(b_.tobytes() + r_.tobytes(), digest_size=16).digest(), b - a)
         span = int(rows.max()) + 1 if rows.size else 0
-        res = (key, np.asarray(chans.tolist(), dtype=np.int64), per, span, int(addrs.size))
-        self._shapes[key] = res
-        return res
+        return (key, np.asarray(chans.tolist(), dtype=np.int64), per, span, int(addrs.size))
+
+    def _long_shape(self, key: tuple, address: int, nbytes: int, write: bool) -> tuple:
+        """A long contiguous transfer without decoding it: its channels and per-channel digests come from the
+        prefix every extrapolation of it simulates (``8 chunks + nbytes mod chunk``, which ends at the same
+        offset in the row period, so channels with equal prefixes receive equal requests); requests are
+        decoded only if a channel has to be simulated whole (:meth:`requests`)."""
+        cb = self.streams.chunk_bytes
+        pre = self.shape(address, 8 * cb + nbytes % cb, write)
+        ab = self.spec.access_bytes
+        n = (address + nbytes - 1) // ab - address // ab + 1
+        per = {c: (None, None, v[2], v[3] * n // pre[4]) for c, v in pre[2].items()}
+        period = self.streams.period
+        span = min((address % period + nbytes - 1) // period + 1, self.row_mask + 1)
+        return (key, pre[1], per, span, n)
+
+    def requests(self, address: int, nbytes: int, write: bool, c: int) -> tuple[np.ndarray, np.ndarray]:
+        """Banks and relative rows of channel ``c``'s requests of a transfer (decoded, not memoized)."""
+        v = self.shape(address, nbytes, write)[2][c]
+        if v[0] is not None:
+            return v[0], v[1]
+        full = self._decode(None, address, nbytes, write)[2][c]
+        return full[0], full[1]
 
     # ------------------------------------------------------------------ outcomes
     def outcome(self, shape: tuple, c: int, rel: np.ndarray, address: int, nbytes: int, write: bool) -> tuple:
         """Outcome of ``shape`` on channel ``c`` from normalized state ``rel``:
         ``(end, last command, (ACT, PRE, RD, WR), state after)``, times relative to the arrival."""
-        banks, rows, digest = shape[2][c]
-        key = (write, digest, rel.tobytes())
+        banks, rows, digest, n = shape[2][c]
+        key = (write, digest, rel.tobytes()) if banks is not None else (write, shape[4], digest, rel.tobytes())
         hit = self._memo.get(key)
         if hit is not None:
             self.hits += 1
             return hit
         self.misses += 1
         res = None
-        if len(banks) > LONG_BURSTS and self.streams.period:
+        if n > LONG_BURSTS and self.streams.period:
             res = self._extrapolate(c, rel, address, nbytes, write)
         if res is None:
+            if banks is None:
+                banks, rows = self.requests(address, nbytes, write, c)
             res = self._run(c, rel, banks, rows, write)
         self._memo[key] = res
         return res
@@ -212,8 +245,8 @@ class ChannelTransitions:
         and, per-bank refresh, its next bank ``next_bank``.  Returns ``(end, last command, (ACT, PRE, RD, WR,
         REF, REFB), state after, dues after, next banks after)`` or None for long request lists (the caller
         prices those refreshes with the measured bubble).  Memoized like :meth:`outcome`."""
-        banks, rows, digest = shape[2][c]
-        if len(banks) > REFRESH_SIM_BURSTS:
+        banks, rows, digest, n = shape[2][c]
+        if banks is None or n > REFRESH_SIM_BURSTS:
             return None
         key = (shape[0][-1], digest, rel.tobytes(), dues, next_bank)
         hit = self._memo.get(key)
@@ -267,7 +300,7 @@ class ChannelTransitions:
                         sh = self.shape(address, n, write)
                         if c not in sh[2]:
                             break
-                        banks, rows, _ = sh[2][c]
+                        banks, rows = sh[2][c][:2]
                         e, now, cnt, st = self._run(c, rel, banks, rows, write)
                         runs[n] = np.concatenate([[e, now], cnt, st])
                 if not all(n in runs for n in (n0, n0 + cb, n0 + 2 * cb)):
