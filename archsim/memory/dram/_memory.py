@@ -181,6 +181,14 @@ class DramMemory:
             rel[:, o0:o1] = np.where(orow < 0, -1, np.where(r < shape[3], r, tr.sentinel))
         else:
             base = 0
+        delay = None
+        if tr.approximate(shape):
+            # long per-channel request lists: the outcome from the relaxed state (same open rows), started
+            # when the channel's command bus and data bus (rank column horizon) allow
+            a_, b_ = lay.slices["r_wr" if write else "r_rd"]
+            delay = np.maximum(rel[:, a_:b_].max(axis=1), rel[:, lay.cmd])
+            rel[:, :tm] = lay.lo
+            a = a + delay
         ends, lasts, cnt, after = tr.outcomes(shape, rel, address, nbytes, write)
         shift = None
         if refresh:

@@ -47,7 +47,9 @@ STATE_ATTRS = HORIZONS + ("r_faw", "cmd_ok", "open_row", "open_count")
 LONG_BURSTS = 4096
 #: per-channel requests up to which a transfer with a refresh inside is simulated with that refresh (longer:
 #: priced with the measured refresh bubble)
-REFRESH_SIM_BURSTS = 4096
+REFRESH_SIM_BURSTS = 256
+#: per-channel requests above which a transfer's outcome is keyed on its open rows only (horizons relaxed)
+EXACT_STATE_BURSTS = 4096
 #: contiguous transfers longer than this many chunks are not decoded (see ChannelTransitions._long_shape)
 LONG_SHAPE_CHUNKS = 16
 
@@ -202,6 +204,11 @@ class ChannelTransitions:
             return v[0], v[1]
         full = self._decode(None, address, nbytes, write)[2][c]
         return full[0], full[1]
+
+    def approximate(self, shape: tuple) -> bool:
+        """True if some channel of ``shape`` gets more than ``EXACT_STATE_BURSTS`` requests: its outcome is
+        then taken from the relaxed state (see :class:`DramMemory`), not keyed on every horizon."""
+        return max((v[3] for v in shape[2].values()), default=0) > EXACT_STATE_BURSTS
 
     # ------------------------------------------------------------------ outcomes
     def outcome(self, shape: tuple, c: int, rel: np.ndarray, address: int, nbytes: int, write: bool) -> tuple:
