@@ -79,7 +79,8 @@ def _draw(rng: np.random.Generator):
     from archsim.workloads.op import Op
 
     spec = str(rng.choice(["HBM2-2Gbps", "DDR4-3200", "GDDR6-16Gbps", "LPDDR5-6400", "HBM3-6.4Gbps"]))
-    refresh = str(rng.choice(["all_bank", "all_bank", "none"] + (["per_bank"] if spec.startswith(("HBM", "LP")) else [])))
+    per_bank = ["per_bank"] if spec.startswith(("HBM", "LP")) else []
+    refresh = str(rng.choice(["all_bank", "all_bank", "none"] + per_bank))
     page = str(rng.choice(["open", "open", "closed"]))
     rows_, cols_ = (int(x) for x in rng.choice([8, 16, 32, 64, 128], size=2))
     df = str(rng.choice(["os", "ws", "is"]))
