@@ -228,7 +228,7 @@ class ChannelTransitions:
             if banks is None:
                 banks, rows = self.requests(address, nbytes, write, c)
             res = self._run(c, rel, banks, rows, write)
-        self._memo[key] = res
+        _store(self._memo, key, res)
         return res
 
     def outcomes(self, shape: tuple, rel: np.ndarray, address: int, nbytes: int, write: bool) -> tuple:
@@ -243,7 +243,7 @@ class ChannelTransitions:
         outs = [self.outcome(shape, c, rel[i], address, nbytes, write) for i, c in enumerate(shape[1].tolist())]
         res = (np.asarray([o[0] for o in outs], dtype=np.int64), np.asarray([o[1] for o in outs], dtype=np.int64),
                np.asarray([o[2] for o in outs], dtype=np.int64), np.stack([o[3] for o in outs]))
-        self._whole[key] = res
+        _store(self._whole, key, res)
         return res
 
     def outcome_refresh(self, shape: tuple, c: int, rel: np.ndarray, dues: tuple, next_bank: tuple) -> tuple | None:
@@ -274,7 +274,7 @@ class ChannelTransitions:
         ctrl.run()
         res = (max(ctrl.finish), ctrl.now, tuple(ctrl.counts), self.layout.save(ctrl), tuple(ref.due),
                tuple(getattr(ref, "next_bank", next_bank)))
-        self._memo[key] = res
+        _store(self._memo, key, res)
         return res
 
     def _run(self, c: int, rel: np.ndarray, banks: list, rows: list, write: bool) -> tuple:
@@ -325,3 +325,14 @@ class ChannelTransitions:
             return None
         v = base + ((nbytes - n0) // cb) * step
         return (int(v[0]), int(v[1]), tuple(int(x) for x in v[2:6]), v[6:])
+
+
+#: memoized outcomes kept per table before it is emptied (outcomes are exact, so forgetting them only costs
+#: time; bounds memory over long sweeps: ~1-2 KB per entry)
+MAX_MEMO = 100_000
+
+
+def _store(memo: dict, key: tuple, value: tuple) -> None:
+    if len(memo) >= MAX_MEMO:
+        memo.clear()
+    memo[key] = value
