@@ -9,10 +9,14 @@ Public API (kept small)::
     result.ops, result.summary
 """
 
-from archsim._simulate import simulate
-from archsim.arch.registry import list_designs, load_design
-from archsim.core import ConfigError, Result
-from archsim.workloads import Op, Trace, build_trace, get_model, list_models
+from archsim.core.errors import ConfigError
+from archsim.core.lazy import lazy_names
+
+# Imported on first use, so that light entry points (``archsim dram``) do not pay for pandas at start-up.
+__getattr__, __dir__ = lazy_names(__name__, {
+    "simulate": "archsim._simulate", "list_designs": "archsim.arch.registry", "load_design": "archsim.arch.registry",
+    "Result": "archsim.core.result", "Op": "archsim.workloads", "Trace": "archsim.workloads",
+    "build_trace": "archsim.workloads", "get_model": "archsim.workloads", "list_models": "archsim.workloads"})
 
 __version__ = "0.1.0"
 

@@ -2,6 +2,16 @@
 
 from archsim.core.clock import Clock
 from archsim.core.errors import ArchsimError, ConfigError, SimulationError
-from archsim.core.result import Result
+
+
+def __getattr__(name: str):
+    """``Result`` is imported on first use (it pulls in pandas)."""
+    if name == "Result":
+        from archsim.core.result import Result
+
+        globals()["Result"] = Result
+        return Result
+    raise AttributeError(f"module 'archsim.core' has no attribute {name!r}")
+
 
 __all__ = ["ArchsimError", "Clock", "ConfigError", "Result", "SimulationError"]
