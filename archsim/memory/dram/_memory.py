@@ -16,6 +16,8 @@ import numpy as np
 from archsim.core.clock import Clock
 from archsim.core.errors import ConfigError, SimulationError, require_nonneg_int
 from archsim.core.fields import check_field_names
+from archsim.memory.dram._bank import BankStates
+from archsim.memory.dram._commands import PRE, RD, REF, REFB, WR
 from archsim.memory.dram._config import ControllerConfig
 from archsim.memory.dram._spec import DramSpec, load_spec
 from archsim.memory.dram._stream import StreamModel, stream_addresses
@@ -91,6 +93,7 @@ class DramMemory:
         s = self.spec
         n = s.n_channels
         self._S = self._trans.layout.initial(n)                 # per channel state vector (absolute tCK)
+        self._scratch = BankStates(s)                           # refresh bookkeeping applies commands here
         self._now = np.zeros(n, dtype=np.int64)                 # per channel: cycle of its last command
         self._end = 0                                           # latest completion so far (tCK)
         self._reopen = [0.0, 0.0]                               # fractional ACT/PRE added by refreshes
@@ -185,7 +188,7 @@ class DramMemory:
         if tr.approximate(shape):
             # long per-channel request lists: the outcome from the relaxed state (same open rows), started
             # when the channel's command bus and data bus (rank column horizon) allow
-            a_, b_ = lay.slices["r_wr" if write else "r_rd"]
+            a_, b_ = lay.col("hr", WR if write else RD)
             delay = np.maximum(rel[:, a_:b_].max(axis=1), rel[:, lay.cmd])
             rel[:, :tm] = lay.lo
             a = a + delay
@@ -228,22 +231,21 @@ class DramMemory:
 
     # ------------------------------------------------------------------ refresh on the fast path
     def _catch_up(self, c: int, limit: int, strict: bool) -> None:
-        """Issue channel ``c``'s refreshes due before ``limit`` (``strict``) or at it, on an idle channel:
-        the rank's open banks are precharged (one command per tCK, after tRAS/tWR/tRTP), REF (REFB) issues
-        once tRP/tRC allow, and its bank(s) may not activate for tRFC (tRFCb).  Once every bank of a rank
-        has been refreshed in a gap they are closed and rested, so the refreshes between the first round
-        and the last round issue on their due cycles and are counted in closed form."""
+        """Issue channel ``c``'s refreshes due before ``limit`` (``strict``) or at it, on an idle channel, as
+        the controller's refresh manager does: the rank's (bank's) open rows are precharged one command at a
+        time, then REF (REFB) issues when the timing table allows; the commands are applied with
+        :meth:`BankStates.issue` (the one constraint table).  A refresh whose next command cannot issue by
+        then stays pending (the next transfer is simulated with it).  Once every bank of a rank has been
+        refreshed in a gap they are closed and rested, so the refreshes between the first round and the
+        last round issue on their due cycles and are counted in closed form."""
         s, lay = self.spec, self._trans.layout
-        st = self._S[c]
+        bs = self._scratch
+        lay.load_banks(bs, self._S[c])
         due = self._due[c]
         per_bank = self._refresh == "per_bank"
         step = self._ref_step
-        rfc = s.tRFCb if per_bank else s.tRFC
-        cmd = lay.cmd
-        a0 = lay.slices["b_act"][0]
-        p0 = lay.slices["b_pre"][0]
-        o0 = lay.open[0]
         bound = limit - 1 if strict else limit          # last cycle a gap command may issue at
+        kind = REFB if per_bank else REF
         for r in range(s.ranks):
             d = int(due[r])
             if d > bound:
@@ -260,29 +262,24 @@ class DramMemory:
                     self._counts["REFB" if per_bank else "REF"] += skip
                     if per_bank:
                         self._next_bank[c, r] = (self._next_bank[c, r] + skip) % s.banks
-                targets = [r * s.banks + int(self._next_bank[c, r])] if per_bank else \
-                    list(range(r * s.banks, (r + 1) * s.banks))
+                targets = [r * s.banks + int(self._next_bank[c, r])] if per_bank else bs.rank_banks[r]
                 stalled = False
-                for b in sorted((b for b in targets if st[o0 + b] >= 0), key=lambda b: int(st[p0 + b])):
-                    t = max(int(st[p0 + b]), int(st[cmd]), d)
+                for b in sorted((b for b in targets if bs.open_row[b] >= 0), key=lambda b: bs.b_pre[b]):
+                    t = max(bs.b_pre[b], bs.cmd_ok, d)
                     if t > bound:   # not issued before the requests arrive: the refresh stays pending
                         stalled = True
                         break
-                    st[cmd] = t + 1
-                    st[a0 + b] = max(int(st[a0 + b]), t + s.tRP)
-                    st[o0 + b] = -1
+                    bs.issue(PRE, t, b)
                     self._counts["PRE"] += 1
                     last_cmd = t
                 if not stalled:
-                    t = max(d, int(st[cmd]), max(int(st[a0 + b]) for b in targets))
+                    t = max(d, bs.refb_ready(targets[0]) if per_bank else bs.ref_ready(r))
                     stalled = t > bound
                 if stalled:
                     if not strict:
                         self._now[c] = max(int(self._now[c]), d if last_cmd is None else last_cmd)
                     break
-                st[cmd] = t + 1
-                for b in targets:
-                    st[a0 + b] = max(int(st[a0 + b]), t + rfc)
+                bs.issue(kind, t, targets[0] if per_bank else r)
                 if per_bank:
                     self._next_bank[c, r] = (self._next_bank[c, r] + 1) % s.banks
                 self._counts["REFB" if per_bank else "REF"] += 1
@@ -291,6 +288,7 @@ class DramMemory:
             due[r] = d
             if not strict and last_cmd is not None:
                 self._now[c] = max(int(self._now[c]), last_cmd)
+        self._S[c] = lay.save_banks(bs)
         self._due_min = int(self._due.min())
 
     def _inside(self, chans: np.ndarray, a: np.ndarray, inside: np.ndarray, shape: tuple, rel: np.ndarray,

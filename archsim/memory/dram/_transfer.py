@@ -28,7 +28,6 @@ initial state); otherwise the whole list is simulated.
 from __future__ import annotations
 
 import hashlib
-from collections import deque
 
 import numpy as np
 
@@ -39,10 +38,13 @@ from archsim.memory.dram._controller import ChannelController
 from archsim.memory.dram._spec import DramSpec
 from archsim.memory.dram._stream import StreamModel, stream_addresses
 
-#: BankStates attributes this module snapshots (time horizons, then open rows); a test checks that the bank
-#: state has no other mutable per-bank state, so a new horizon added to the controller cannot be missed.
-HORIZONS = ("b_act", "b_rd", "b_wr", "b_pre", "g_act", "g_rd", "g_wr", "r_act", "r_rd", "r_wr")
-STATE_ATTRS = HORIZONS + ("r_faw", "cmd_ok", "open_row", "open_count")
+#: BankStates attributes this module snapshots (time horizons, rolling ACT windows, command buses, open rows,
+#: row hits); a test checks that the bank state has no other mutable per-bank state, so a new horizon added to
+#: the controller cannot be missed.  ``active_cycles``/``active_since`` only account energy (not timing); the
+#: ``b_*``/``g_*``/``r_*``/``r_faw`` names are views of ``hb``/``hg``/``hr``/``windows``.
+STATE_ATTRS = ("hb", "hg", "hr", "windows", "cmd_ok", "row_ok", "col_ok", "open_row", "open_count", "hit_count")
+ACCOUNTING_ATTRS = ("active_cycles", "active_since")
+VIEWS = ("b_act", "b_pre", "b_rd", "b_wr", "g_act", "g_rd", "g_wr", "r_act", "r_rd", "r_wr", "r_faw")
 #: per-channel requests beyond which a transfer is extrapolated from its periodic steady state
 LONG_BURSTS = 4096
 #: per-channel requests up to which a transfer with a refresh inside is simulated with that refresh (longer:
@@ -55,69 +57,93 @@ LONG_SHAPE_CHUNKS = 16
 
 
 class StateLayout:
-    """Column layout of one channel's state vector: horizons, tFAW windows, command bus, open rows."""
+    """Column layout of one channel's state vector: horizons (per command, at bank, bank-group and rank
+    level), rolling ACT windows, command buses, then open rows and row-hit counts."""
 
-    def __init__(self, spec: DramSpec) -> None:
+    def __init__(self, spec: DramSpec, config: ControllerConfig | None = None) -> None:
         bs = BankStates(spec)
         self.spec = spec
         self.nb = bs.n_banks
         self.ranks = spec.ranks
-        sizes = [len(getattr(bs, k)) for k in HORIZONS]
-        self.slices = {}
+        self.hit_cap = (config or ControllerConfig()).row_hit_cap
         pos = 0
-        for k, n in zip(HORIZONS, sizes, strict=True):
-            self.slices[k] = (pos, pos + n)
-            pos += n
-        self.faw = (pos, pos + 4 * spec.ranks)
-        pos += 4 * spec.ranks
+        self.slices = {}
+        for name in ("hb", "hg", "hr"):
+            for code, arr in enumerate(getattr(bs, name)):
+                self.slices[(name, code)] = (pos, pos + len(arr))
+                pos += len(arr)
+        lo: list[int] = [0] * pos
+        self.windows = []
+        for cnt, lat, _ in bs.windows:
+            self.windows.append((pos, cnt))
+            pos += cnt * self.ranks
+            lo += [-lat] * (cnt * self.ranks)
         self.cmd = pos
-        pos += 1
+        pos += 3                             # cmd_ok, row_ok, col_ok
+        lo += [0, 0, 0]
         self.times = pos                     # columns [0, times) are cycles
         self.open = (pos, pos + self.nb)     # open row per bank (-1 closed)
+        pos += self.nb
+        self.hits = (pos, pos + self.nb)     # column commands since the row opened (clipped at row_hit_cap)
         self.width = pos + self.nb
-        lo = np.zeros(self.times, dtype=np.int64)
-        lo[self.faw[0]:self.faw[1]] = -spec.tFAW
-        self.lo = lo                         # clip floor of relative times
-        self.rank_of_bank = np.asarray(bs.bank_rank, dtype=np.int64)
+        self.lo = np.asarray(lo, dtype=np.int64)   # clip floor of relative times
+        b = self.slices
+        self.b_act, self.b_pre = b[("hb", ACT)], b[("hb", PRE)]
+
+    def col(self, name: str, code: int) -> tuple[int, int]:
+        """Columns of horizon list ``name`` (``hb``/``hg``/``hr``) for command ``code``."""
+        return self.slices[(name, code)]
 
     def initial(self, channels: int) -> np.ndarray:
-        """State of idle channels at cycle 0: horizons 0, empty tFAW windows, all banks closed."""
+        """State of idle channels at cycle 0: horizons 0, empty ACT windows, all banks closed."""
         s = np.zeros((channels, self.width), dtype=np.int64)
-        s[:, self.faw[0]:self.faw[1]] = -self.spec.tFAW
+        s[:, :self.times] = np.where(self.lo < 0, self.lo - 1, 0)
         s[:, self.open[0]:self.open[1]] = -1
         return s
 
-    def load(self, ctrl: ChannelController, vec: np.ndarray) -> None:
-        """Put relative state ``vec`` (times relative to cycle 0, open rows as given) into ``ctrl``."""
-        bs = ctrl.banks
+    def load_banks(self, bs: BankStates, vec: np.ndarray) -> None:
+        """Put state ``vec`` into ``bs`` (in place: the timing program holds the horizon lists)."""
         v = vec.tolist()
-        for k in HORIZONS:
-            a, b = self.slices[k]
-            setattr(bs, k, v[a:b])
-        f0 = self.faw[0]
-        bs.r_faw = [deque(v[f0 + 4 * r:f0 + 4 * r + 4], maxlen=4) for r in range(self.ranks)]
-        bs.cmd_ok = v[self.cmd]
+        for (name, code), (a, b) in self.slices.items():
+            getattr(bs, name)[code][:] = v[a:b]
+        for (pos, cnt), (_, _, qs) in zip(self.windows, bs.windows, strict=True):
+            for r in range(self.ranks):
+                q = qs[r]
+                q.clear()
+                q.extend(v[pos + cnt * r:pos + cnt * (r + 1)])
+        bs.cmd_ok, bs.row_ok, bs.col_ok = v[self.cmd:self.cmd + 3]
         rows = v[self.open[0]:self.open[1]]
-        bs.open_row = rows
+        bs.open_row[:] = rows
+        bs.hit_count[:] = v[self.hits[0]:self.hits[1]]
         cnt = [0] * self.ranks
         for b, r in enumerate(rows):
             if r >= 0:
                 cnt[bs.bank_rank[b]] += 1
-        bs.open_count = cnt
+        bs.open_count[:] = cnt
+
+    def load(self, ctrl, vec: np.ndarray) -> None:
+        """Put relative state ``vec`` (times relative to cycle 0) into controller ``ctrl`` and set it to 0."""
+        self.load_banks(ctrl.banks, vec)
         ctrl.now = 0
 
-    def save(self, ctrl: ChannelController) -> np.ndarray:
-        """Return ``ctrl``'s state as a vector (same layout)."""
-        bs = ctrl.banks
+    def save_banks(self, bs: BankStates) -> np.ndarray:
+        """Return ``bs``'s state as a vector (same layout)."""
         out: list[int] = []
-        for k in HORIZONS:
-            out.extend(getattr(bs, k))
-        for r in range(self.ranks):
-            f = list(bs.r_faw[r])
-            out.extend([-self.spec.tFAW - 1] * (4 - len(f)) + f)
-        out.append(bs.cmd_ok)
+        for name, code in self.slices:
+            out.extend(getattr(bs, name)[code])
+        for (_pos, cnt), (_, lat, qs) in zip(self.windows, bs.windows, strict=True):
+            for r in range(self.ranks):
+                q = list(qs[r])
+                out.extend([-lat - 1 - (1 << 40)] * (cnt - len(q)) + q)
+        out.extend([bs.cmd_ok, bs.row_ok, bs.col_ok])
         out.extend(bs.open_row)
+        cap = self.hit_cap
+        out.extend(h if h < cap else cap for h in bs.hit_count)
         return np.asarray(out, dtype=np.int64)
+
+    def save(self, ctrl) -> np.ndarray:
+        """Return controller ``ctrl``'s bank state as a vector."""
+        return self.save_banks(ctrl.banks)
 
 
 class ChannelTransitions:
@@ -133,7 +159,8 @@ class ChannelTransitions:
         self.refresh_config = config
         self.streams = StreamModel(spec, config)
         self.mapper = self.streams.mapper
-        self.layout = StateLayout(spec)
+        self.layout = StateLayout(spec, config)
+        self.ctrl_cls = _controller_class(config)
         self.row_mask = self.mapper.mask["ro"]
         self.sentinel = self.row_mask + 1 if self.streams.period else -2  # "another row" (never requested)
         self._shapes: dict[tuple, tuple] = {}
@@ -261,7 +288,7 @@ class ChannelTransitions:
             self.hits += 1
             return hit
         self.misses += 1
-        ctrl = ChannelController(self.spec, self.refresh_config, c, [-1] * len(banks))
+        ctrl = self.ctrl_cls(self.spec, self.refresh_config, c, [-1] * len(banks))
         self.layout.load(ctrl, rel)
         ref = ctrl.refresh
         ref.due = list(dues)
@@ -278,7 +305,7 @@ class ChannelTransitions:
         return res
 
     def _run(self, c: int, rel: np.ndarray, banks: list, rows: list, write: bool) -> tuple:
-        ctrl = ChannelController(self.spec, self.config, c, [-1] * len(banks))
+        ctrl = self.ctrl_cls(self.spec, self.config, c, [-1] * len(banks))
         self.layout.load(ctrl, rel)
         pend = ctrl.pending
         for i, (b, r) in enumerate(zip(banks.tolist(), rows.tolist(), strict=True)):
@@ -336,3 +363,12 @@ def _store(memo: dict, key: tuple, value: tuple) -> None:
     if len(memo) >= MAX_MEMO:
         memo.clear()
     memo[key] = value
+
+
+def _controller_class(config: ControllerConfig) -> type:
+    """The controller class DramSystem uses for ``config`` (queue structure)."""
+    if config.queue_structure == "per_bank":
+        from archsim.memory.dram._bankqueue import BankQueueController
+
+        return BankQueueController
+    return ChannelController
