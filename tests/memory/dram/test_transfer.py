@@ -22,25 +22,27 @@ def _sequence(rng, n: int, sizes=(64, 256, 4096, 32768, 100000)):
     return ops
 
 
-@pytest.mark.parametrize("name,fields,refresh,page", [
-    ("HBM2-2Gbps", {}, "none", "open"),
-    ("HBM2-2Gbps", {}, "all_bank", "open"),
-    ("HBM2-2Gbps", {}, "per_bank", "closed"),
-    ("DDR4-3200", {"ranks": 2}, "all_bank", "open"),
-    ("LPDDR5-6400", {}, "per_bank", "open"),
+@pytest.mark.parametrize("name,fields,refresh,page,queue", [
+    ("HBM2-2Gbps", {}, "none", "open", "per_channel"),
+    ("HBM2-2Gbps", {}, "all_bank", "open", "per_channel"),
+    ("HBM2-2Gbps", {}, "per_bank", "closed", "per_channel"),
+    ("DDR4-3200", {"ranks": 2}, "all_bank", "open", "per_channel"),
+    ("LPDDR5-6400", {}, "per_bank", "open", "per_channel"),
+    ("HBM2-2Gbps", {}, "all_bank", "open", "per_bank"),
 ])
-def test_fast_equals_exact_on_random_transfer_sequences(name, fields, refresh, page):
+def test_fast_equals_exact_on_random_transfer_sequences(name, fields, refresh, page, queue):
     """Random transfers (64 B to 100 KB, reads and writes, in and across rows, idle gaps with refreshes,
     back-to-back on busy channels), seeded: every completion cycle and every command count equal.  Two-rank
-    DDR4 checks per-rank refresh.  Transfers stay within REFRESH_SIM_BURSTS requests per channel (a refresh
-    inside a longer one is priced with the measured bubble: not exact, see docs/dram.md)."""
+    DDR4 checks per-rank refresh; the last case the per-bank queue structure.  Transfers stay within
+    REFRESH_SIM_BURSTS requests per channel (a refresh inside a longer one is priced with the measured
+    bubble: not exact, see docs/dram.md)."""
     s = get_spec(name, **fields)
     rng = np.random.default_rng(23)
     cap = REFRESH_SIM_BURSTS * s.access_bytes * s.n_channels  # a refresh inside stays simulated, not priced
     ops = _sequence(rng, 20, tuple(x for x in (64, 256, 4096, 16384, 32768, 100000) if x <= cap))
     out = []
     for exact in (True, False):
-        mem = DramMemory(s, Clock(940.0), exact=exact, refresh=refresh, page_policy=page)
+        mem = DramMemory(s, Clock(940.0), exact=exact, refresh=refresh, page_policy=page, queue_structure=queue)
         out.append(([mem.transfer(*o) for o in ops], mem.actions()))
     assert out[0] == out[1]
 
