@@ -6,16 +6,34 @@ Requesters speak in their own clock's cycles; this port converts to DRAM tCK and
 
 from __future__ import annotations
 
+import copy
 import math
+from fractions import Fraction
 from typing import Any
+
+import numpy as np
 
 from archsim.core.clock import Clock
 from archsim.core.errors import ConfigError, SimulationError, require_nonneg_int
 from archsim.core.fields import check_field_names
+from archsim.memory.dram._bank import BankStates
+from archsim.memory.dram._commands import PRE, RD, REF, REFB, WR
 from archsim.memory.dram._config import ControllerConfig
 from archsim.memory.dram._spec import DramSpec, load_spec
 from archsim.memory.dram._stream import StreamModel, stream_addresses
 from archsim.memory.dram._system import DramSystem
+from archsim.memory.dram._transfer import ChannelTransitions
+
+_TRANSITIONS: dict[tuple, ChannelTransitions] = {}
+
+
+def _transitions(spec: DramSpec, config: ControllerConfig) -> ChannelTransitions:
+    """The memoized transition table of ``spec`` and ``config``, shared by every port (ops, layers, sweeps)."""
+    key = (spec, config)
+    hit = _TRANSITIONS.get(key)
+    if hit is None:
+        hit = _TRANSITIONS[key] = ChannelTransitions(spec, config)
+    return hit
 
 
 class DramMemory:
@@ -53,22 +71,50 @@ class DramMemory:
         self.core_clock = core_clock
         self.dram_clock = Clock(1000.0 / self.spec.tCK_ns)
         self.exact = bool(exact)
-        self._streams = StreamModel(self.spec, self.config)
+        self._trans = _transitions(self.spec, self.config)
+        self._streams = self._trans.streams
+        self._refresh = None if self.config.refresh == "none" else self.config.refresh
+        self._bubbles: dict[tuple, tuple[float, float, float]] = {}
+        ratio = Fraction(self.core_clock.period_ps) / Fraction(self.dram_clock.period_ps)
+        self._to_dram = (ratio.numerator, ratio.denominator)      # tCK = ceil(core cycles * n / d)
+        self._reset_fast()
         self.reset()
 
     def reset(self) -> None:
         """Forget all state (idle DRAM, zero counters); the fast path's memo is kept (it is stateless)."""
         self._system = DramSystem(self.spec, self.config) if self.exact else None
-        self._free = [0] * self.spec.n_channels          # fast path: tCK at which each channel's data ends
-        self._open: dict[tuple[int, int], int] = {}       # fast path, open page: (channel, bank) -> open row
-        self._reopen = [0.0, 0.0]                         # fractional ACT/PRE added by REFs inside transfers
-        per_bank = self.config.refresh == "per_bank"
-        self._ref_step = self.spec.tREFIb if per_bank else self.spec.tREFI
-        self._ref_due = [self._ref_step] * self.spec.n_channels
+        self._reset_fast()
         self._counts = {"ACT": 0, "PRE": 0, "RD": 0, "WR": 0, "REF": 0, "REFB": 0}
         self._read_bytes = 0
         self._write_bytes = 0
         self._last_start = 0
+
+    def _reset_fast(self) -> None:
+        s = self.spec
+        n = s.n_channels
+        self._S = self._trans.layout.initial(n)                 # per channel state vector (absolute tCK)
+        self._scratch = BankStates(s)                           # refresh bookkeeping applies commands here
+        self._now = np.zeros(n, dtype=np.int64)                 # per channel: cycle of its last command
+        self._end = 0                                           # latest completion so far (tCK)
+        self._reopen = [0.0, 0.0]                               # fractional ACT/PRE added by refreshes
+        per_bank = self.config.refresh == "per_bank"
+        self._ref_step = s.tREFIb if per_bank else s.tREFI
+        # per channel and rank: next refresh due (ranks staggered by step / ranks, as the controller does)
+        self._due = np.tile(np.asarray([self._ref_step + r * self._ref_step // s.ranks for r in range(s.ranks)],
+                                       dtype=np.int64), (n, 1))
+        self._due_min = int(self._due.min()) if self._refresh else 1 << 62
+        self._next_bank = np.zeros((n, s.ranks), dtype=np.int64)
+
+    def __deepcopy__(self, memo: dict) -> DramMemory:
+        """Copy the port's state; the memoized outcomes (stateless) stay shared."""
+        new = copy.copy(self)
+        if self._system is not None:
+            new._system = copy.deepcopy(self._system, memo)
+        for k in ("_S", "_now", "_due", "_next_bank"):
+            setattr(new, k, getattr(self, k).copy())
+        new._reopen = list(self._reopen)
+        new._counts = dict(self._counts)
+        return new
 
     # ------------------------------------------------------------------ protocol
     def transfer(self, start_cycle: int, address: int, nbytes: int, write: bool) -> int:
@@ -82,9 +128,10 @@ class DramMemory:
         self._last_start = start_cycle
         if nbytes == 0:
             return start_cycle
-        t0 = self.core_clock.convert_ceil(start_cycle, self.dram_clock)
+        n, d = self._to_dram
+        t0 = -(-start_cycle * n // d)
         end = self._exact(t0, address, nbytes, write) if self.exact else self._fast(t0, address, nbytes, write)
-        return max(start_cycle, self.dram_clock.convert_ceil(end, self.core_clock))
+        return max(start_cycle, -(-end * d // n))
 
     def _exact(self, t0: int, address: int, nbytes: int, write: bool) -> int:
         sysm = self._system
@@ -113,114 +160,215 @@ class DramMemory:
         return max(sysm.finish[first:])
 
     def _fast(self, t0: int, address: int, nbytes: int, write: bool) -> int:
-        s = self.spec
-        st = self._streams.timing(address, nbytes, write)
-        end = t0
-        refresh = self.config.refresh
-        cont = None
-        reopen_act = reopen_pre = 0.0
-        open_page = self.config.page_policy == "open"
-        hits = conflicts = 0
-        hit_ch: dict[int, bool] = {}   # channel -> every bank it touches starts on its open row
-        conflict_ch: set[int] = set()
-        if self.config.refresh == "all_bank":
-            # REFs that fell due while a channel was idle: counted, and they closed the channel's rows
-            closed = set()
-            for c, _f, _l in st.channels:
-                if self._skip_refs(c, t0 + 1, "REF"):
-                    closed.add(c)
-            if closed and self._open:
-                keep = {k: v for k, v in self._open.items() if k[0] not in closed}
-                self._counts["PRE"] += len(self._open) - len(keep)  # the REF's precharges
-                self._open = keep
-        if open_page:
-            # rows left open by earlier transfers: a stream starting on an open row saves its ACT (and the
-            # tRCD of its first access); one starting on another row pays a PRE first (and tRP)
-            base = self._streams.base_row(address)
-            rmask = s.rows - 1
-            for (c, b), (first, last) in st.banks.items():
-                row = self._open.get((c, b))
-                if row is not None:
-                    if row == (base + first) & rmask:
-                        hits += 1
-                        hit_ch.setdefault(c, True)
-                    else:
-                        conflicts += 1
-                        conflict_ch.add(c)
-                        hit_ch[c] = False
-                else:
-                    hit_ch[c] = False
-                self._open[(c, b)] = (base + last) & rmask
-        for c, _first, last in st.channels:
-            e = t0 + last
-            if c in conflict_ch:
-                e += s.tRP
-            elif hit_ch.get(c):
-                e -= s.tRCDWR if write else s.tRCDRD
-            if self._free[c] > t0:  # channel still busy with earlier transfers
-                if cont is None:
-                    cont = self._streams.continuation(address, nbytes, write)
-                e = max(e, self._free[c] + cont[c])
-            if refresh in ("all_bank", "per_bank"):
-                kind = "REF" if refresh == "all_bank" else "REFB"
-                # REFs due before the transfer's data phase (normally counted by the previous transfer already)
-                self._skip_refs(c, (e - last if refresh == "all_bank" else t0) + 1, kind)
-                # each REF falling inside the transfer stalls it by the measured bubble (closed form)
-                if refresh == "per_bank":
-                    bubble, ra, rp = self._streams.refresh_cost(address, nbytes, write)
-                else:
-                    bubble, (ra, rp) = self._streams.refresh_bubble(write), self._streams.refresh_reopens(write)
-                n = self._refs_inside(c, e, bubble)
-                if n:
-                    self._ref_due[c] += n * self._ref_step
-                    self._counts[kind] += n
-                    reopen_act += n * ra
-                    reopen_pre += n * rp
-                    e += round(n * bubble)
-            self._free[c] = e
-            end = max(end, e)
-        for k, v in st.counts.items():
-            self._counts[k] += v
-        self._counts["ACT"] -= hits
-        self._counts["PRE"] += conflicts
-        self._reopen[0] += reopen_act
-        self._reopen[1] += reopen_pre
-        for i, k in enumerate(("ACT", "PRE")):
-            extra = int(self._reopen[i])
-            self._reopen[i] -= extra
-            self._counts[k] += extra
-        nb = st.accesses * s.access_bytes
+        tr = self._trans
+        lay = tr.layout
+        shape = tr.shape(address, nbytes, write)
+        chans = shape[1]
+        if chans.size == 0:
+            return t0
+        a = self._now[chans]
+        np.maximum(a, t0, out=a)
+        refresh = self._refresh
+        if refresh and self._due_min < int(a.max()):
+            # refreshes that fell due while a channel idled issue before the transfer's requests
+            for i, c in enumerate(chans.tolist()):
+                self._catch_up(c, int(a[i]), strict=True)
+        S = self._S[chans]
+        tm, (o0, o1) = lay.times, lay.open
+        rel = S.copy()
+        np.maximum(S[:, :tm] - a[:, None], lay.lo, out=rel[:, :tm])
+        orow = S[:, o0:o1]
+        if tr.streams.period:
+            base = tr.streams.base_row(address)
+            r = (orow - base) & tr.row_mask
+            rel[:, o0:o1] = np.where(orow < 0, -1, np.where(r < shape[3], r, tr.sentinel))
+        else:
+            base = 0
+        delay = None
+        if tr.approximate(shape):
+            # long per-channel request lists: the outcome from the relaxed state (same open rows), started
+            # when the channel's command bus and data bus (rank column horizon) allow
+            a_, b_ = lay.col("hr", WR if write else RD)
+            delay = np.maximum(rel[:, a_:b_].max(axis=1), rel[:, lay.cmd])
+            rel[:, :tm] = lay.lo
+            a = a + delay
+        ends, lasts, cnt, after = tr.outcomes(shape, rel, address, nbytes, write)
+        shift = None
+        if refresh:
+            due = self._due[chans]
+            inside = (due <= (a + lasts)[:, None]).any(axis=1)
+            if inside.any():
+                ends, lasts, cnt, after = ends.copy(), lasts.copy(), cnt.copy(), after.copy()
+                shift = self._inside(chans, a, inside, shape, rel, ends, lasts, cnt, after, address, nbytes, write)
+        new = after.copy()
+        off = a if shift is None else a + shift
+        new[:, :tm] += off[:, None]
+        o_after = after[:, o0:o1]
+        if tr.streams.period:
+            new[:, o0:o1] = np.where(o_after == tr.sentinel, orow,
+                                     np.where(o_after < 0, -1, (o_after + base) & tr.row_mask))
+        self._S[chans] = new
+        self._now[chans] = lasts + off
+        end = int((ends + off).max())
+        tot = cnt.sum(axis=0).tolist()
+        c = self._counts
+        c["ACT"] += tot[0]
+        c["PRE"] += tot[1]
+        c["RD"] += tot[2]
+        c["WR"] += tot[3]
+        if end > self._end:
+            self._end = end
+        if refresh and self._due_min <= self._end:
+            # the exact port drains every channel's refresh up to the latest completion (DramSystem.drain)
+            for ch in np.nonzero(self._due.min(axis=1) <= self._end)[0].tolist():
+                self._catch_up(ch, self._end, strict=False)
+        nb = shape[4] * self.spec.access_bytes
         if write:
             self._write_bytes += nb
         else:
             self._read_bytes += nb
         return end
 
-    def _skip_refs(self, c: int, before: int, kind: str) -> int:
-        """Count the refreshes of channel ``c`` due before tCK ``before`` (closed form); return how many."""
-        due = self._ref_due[c]
-        if due >= before:
-            return 0
-        n = (before - 1 - due) // self._ref_step + 1
-        self._ref_due[c] = due + n * self._ref_step
-        self._counts[kind] += n
-        return n
+    # ------------------------------------------------------------------ refresh on the fast path
+    def _catch_up(self, c: int, limit: int, strict: bool) -> None:
+        """Issue channel ``c``'s refreshes due before ``limit`` (``strict``) or at it, on an idle channel, as
+        the controller's refresh manager does: the rank's (bank's) open rows are precharged one command at a
+        time, then REF (REFB) issues when the timing table allows; the commands are applied with
+        :meth:`BankStates.issue` (the one constraint table).  A refresh whose next command cannot issue by
+        then stays pending (the next transfer is simulated with it).  Once every bank of a rank has been
+        refreshed in a gap they are closed and rested, so the refreshes between the first round and the
+        last round issue on their due cycles and are counted in closed form."""
+        s, lay = self.spec, self._trans.layout
+        bs = self._scratch
+        lay.load_banks(bs, self._S[c])
+        due = self._due[c]
+        per_bank = self._refresh == "per_bank"
+        step = self._ref_step
+        bound = limit - 1 if strict else limit          # last cycle a gap command may issue at
+        kind = REFB if per_bank else REF
+        for r in range(s.ranks):
+            d = int(due[r])
+            if d > bound:
+                continue
+            k = (bound - d) // step + 1
+            rnd = s.banks if per_bank else 1          # refreshes per round over the rank's banks
+            n1 = min(k, rnd)
+            n2 = min(k - n1, rnd)
+            skip = k - n1 - n2
+            last_cmd = None
+            for j in range(n1 + n2):
+                if j == n1 and skip:
+                    d += skip * step
+                    self._counts["REFB" if per_bank else "REF"] += skip
+                    if per_bank:
+                        self._next_bank[c, r] = (self._next_bank[c, r] + skip) % s.banks
+                targets = [r * s.banks + int(self._next_bank[c, r])] if per_bank else bs.rank_banks[r]
+                stalled = False
+                for b in sorted((b for b in targets if bs.open_row[b] >= 0), key=lambda b: bs.b_pre[b]):
+                    t = max(bs.b_pre[b], bs.cmd_ok, d)
+                    if t > bound:   # not issued before the requests arrive: the refresh stays pending
+                        stalled = True
+                        break
+                    bs.issue(PRE, t, b)
+                    self._counts["PRE"] += 1
+                    last_cmd = t
+                if not stalled:
+                    t = max(d, bs.refb_ready(targets[0]) if per_bank else bs.ref_ready(r))
+                    stalled = t > bound
+                if stalled:
+                    if not strict:
+                        self._now[c] = max(int(self._now[c]), d if last_cmd is None else last_cmd)
+                    break
+                bs.issue(kind, t, targets[0] if per_bank else r)
+                if per_bank:
+                    self._next_bank[c, r] = (self._next_bank[c, r] + 1) % s.banks
+                self._counts["REFB" if per_bank else "REF"] += 1
+                last_cmd = t
+                d += step
+            due[r] = d
+            if not strict and last_cmd is not None:
+                self._now[c] = max(int(self._now[c]), last_cmd)
+        self._S[c] = lay.save_banks(bs)
+        self._due_min = int(self._due.min())
 
-    def _refs_inside(self, c: int, end: int, bubble: float) -> int:
-        """Number of refreshes that fall inside a transfer whose data would end at tCK ``end`` without them.
+    def _inside(self, chans: np.ndarray, a: np.ndarray, inside: np.ndarray, shape: tuple, rel: np.ndarray,
+                ends: np.ndarray, lasts: np.ndarray, cnt: np.ndarray, after: np.ndarray, address: int, nbytes: int,
+                write: bool) -> np.ndarray | None:
+        """Refreshes falling due while a transfer is served (between its arrival and last command).
+
+        Channels with up to ``REFRESH_SIM_BURSTS`` requests are simulated with the refresh at its phase (exact,
+        memoized like the refresh-free outcome; ``ends``/``lasts``/``cnt``/``after`` are updated in place).
+        Longer ones are priced: each refresh stalls the channel by the measured bubble (all-bank:
+        :meth:`StreamModel.refresh_bubble`; per-bank: :meth:`StreamModel.refresh_cost` of the transfer's
+        shape); returns that per-channel delay (None if no channel used it)."""
+        tr = self._trans
+        kind = "REFB" if self._refresh == "per_bank" else "REF"
+        shift = None
+        for i in np.nonzero(inside)[0].tolist():
+            c = int(chans[i])
+            ai = int(a[i])
+            dues = tuple((self._due[c] - ai).tolist())
+            nbk = tuple(self._next_bank[c].tolist())
+            out = tr.outcome_refresh(shape, c, rel[i], dues, nbk)
+            if out is not None:
+                ends[i], lasts[i] = out[0], out[1]
+                cnt[i] = out[2][:4]
+                after[i] = out[3]
+                self._counts["REF"] += out[2][4]
+                self._counts["REFB"] += out[2][5]
+                self._due[c] = np.asarray(out[4], dtype=np.int64) + ai
+                self._next_bank[c] = out[5]
+                continue
+            bubble, ra, rp = self._bubble(address, nbytes, write)
+            n_all = 0
+            for r in range(self.spec.ranks):
+                n = self._refs_inside(int(self._due[c, r]), ai + int(lasts[i]), bubble)
+                if n:
+                    self._due[c, r] += n * self._ref_step
+                    if kind == "REFB":
+                        self._next_bank[c, r] = (self._next_bank[c, r] + n) % self.spec.banks
+                    n_all += n
+            self._counts[kind] += n_all
+            self._reopen[0] += n_all * ra
+            self._reopen[1] += n_all * rp
+            if shift is None:
+                shift = np.zeros(chans.size, dtype=np.int64)
+            shift[i] = round(n_all * bubble)
+        for j, k in enumerate(("ACT", "PRE")):
+            extra = int(self._reopen[j])
+            self._reopen[j] -= extra
+            self._counts[k] += extra
+        self._due_min = int(self._due.min())
+        return shift
+
+    def _bubble(self, address: int, nbytes: int, write: bool) -> tuple[float, float, float]:
+        """(tCK, extra ACT, extra PRE) one refresh inside this transfer costs (memoized per shape)."""
+        key = self._trans.shape_key(address, nbytes, write)
+        hit = self._bubbles.get(key)
+        if hit is None:
+            sm = self._trans.streams
+            if self._refresh == "per_bank":
+                hit = sm.refresh_cost(address, nbytes, write)
+            else:
+                hit = (sm.refresh_bubble(write), *sm.refresh_reopens(write))
+            self._bubbles[key] = hit
+        return hit
+
+    def _refs_inside(self, due: int, end: int, bubble: float) -> int:
+        """Number of refreshes (due at ``due``, every refresh interval) that fall inside a transfer whose last
+        command would issue at tCK ``end`` without them.
 
         Each one delays the end by ``bubble`` tCK, so it is the smallest ``n >= 0`` with
-        ``due + n * step >= end + round(n * bubble)`` (the REF after the n-th is no longer inside): solved in
-        closed form, then corrected for the rounding by at most a few steps."""
-        due, step = self._ref_due[c], self._ref_step
-        if due >= end:
+        ``due + n * step > end + round(n * bubble)``: solved in closed form, then corrected for the rounding."""
+        step = self._ref_step
+        if due > end:
             return 0
         if bubble >= step:
             raise SimulationError(f"refresh bubble {bubble:.1f} tCK >= refresh interval {step} tCK: no progress")
         n = max(0, math.ceil((end - due) / (step - bubble)) - 2)
-        while due + n * step < end + round(n * bubble):
+        while due + n * step <= end + round(n * bubble):
             n += 1
-        while n > 0 and due + (n - 1) * step >= end + round((n - 1) * bubble):
+        while n > 0 and due + (n - 1) * step > end + round((n - 1) * bubble):
             n -= 1
         return n
 
@@ -236,6 +384,11 @@ class DramMemory:
             "dram_pre_count": c["PRE"],
             "dram_ref_count": c["REF"] + c["REFB"],
         }
+
+    @property
+    def transitions(self) -> ChannelTransitions:
+        """The memoized per-channel transfer outcomes used by the fast path (shared per spec and config)."""
+        return self._trans
 
     @property
     def stream_model(self) -> StreamModel:

@@ -15,6 +15,7 @@ from archsim.memory.dram import (
     list_specs,
     stream_addresses,
 )
+from archsim.memory.dram._transfer import REFRESH_SIM_BURSTS
 
 PRESETS = list_specs()
 
@@ -90,13 +91,27 @@ def test_extrapolation_reuses_the_period_for_every_length():
 
 
 @pytest.mark.parametrize("name", ["HBM2-2Gbps", "DDR4-3200", "GDDR6-16Gbps"])
-def test_fast_within_one_percent_for_concurrent_streams(name):
-    """Four 128 KiB streams requested 100 tCK apart: exact = one system with all requests interleaved in
-    its queues (FR-FCFS, refresh on); fast = DramMemory's fast path."""
+def test_fast_equals_exact_port_for_concurrent_streams(name):
+    """Four 128 KiB streams requested 100 tCK apart through DramMemory (refresh on): the fast path equals the
+    exact port in cycles and commands (within 1 % where a refresh falls inside > REFRESH_SIM_BURSTS requests
+    of one channel: DDR4, measured -0.01 % to +0.14 %).  (Both serve a transfer's requests on a channel after
+    the previous transfer's: one system with all requests interleaved in its queues finishes up to ~4 % earlier on HBM2,
+    see docs/dram.md.)"""
     s = get_spec(name)
     starts = [0, 100, 200, 300]
     bases = [0, 1 << 24, 3 << 23, 5 << 22]
     size = 128 * 1024
+    clk = Clock(1000.0 / s.tCK_ns)  # core clock = DRAM clock: cycles compare directly
+    out = []
+    for exact in (True, False):
+        mem = DramMemory(s, clk, exact=exact)
+        out.append(([mem.transfer(st_, base, size, False) for st_, base in zip(starts, bases, strict=True)],
+                     mem.actions()))
+    if size // s.access_bytes // s.n_channels <= REFRESH_SIM_BURSTS:
+        assert out[0] == out[1]
+    else:  # DDR4: one channel, 4096 requests per transfer; a refresh inside is priced with the measured bubble
+        for e, f in zip(out[0][0], out[1][0], strict=True):
+            assert abs(f - e) <= 0.01 * e, (out[0][0], out[1][0])
     system = DramSystem(s)
     reqs = []
     for st_, base in zip(starts, bases, strict=True):
@@ -104,11 +119,8 @@ def test_fast_within_one_percent_for_concurrent_streams(name):
     reqs.sort(key=lambda r: r[0])
     rids = [system.submit(a, False, c) for c, a in reqs]
     system.drain()
-    exact_end = max(system.finish[r] for r in rids)
-    clk = Clock(1000.0 / s.tCK_ns)  # core clock = DRAM clock: cycles compare directly
-    fast = DramMemory(s, clk, exact=False)
-    fast_end = max(fast.transfer(st_, base, size, False) for st_, base in zip(starts, bases, strict=True))
-    assert abs(fast_end - exact_end) <= 0.01 * exact_end, (fast_end, exact_end)
+    interleaved = max(system.finish[r] for r in rids)
+    assert interleaved <= max(out[1][0]) <= 1.05 * interleaved
 
 
 def test_fast_path_is_fast_for_a_huge_stream():
