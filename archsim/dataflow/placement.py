@@ -207,21 +207,30 @@ def _exhaustive(units: Sequence[Unit], devs: tuple[str, ...], rates: dict[str, f
 __all__ = ["MAX_EXHAUSTIVE", "POLICIES", "Placement", "Unit", "evaluate", "place"]
 
 
+ATTENTION_OPS = ("scores", "softmax", "context")
+
+
+def is_attention(op) -> bool:
+    """True for an attention op of a trace: named ``*.scores``/``*.softmax``/``*.context`` and reading the KV
+    cache (or the softmax between them)."""
+    return op.name.split(".")[-1] in ATTENTION_OPS and (op.kind == "softmax" or op.b_tensor == "kv")
+
+
 def split_over_devices(ops: Sequence, devices: int) -> list:
     """Return the share of ``ops`` (archsim Ops) that one of ``devices`` identical PIM devices runs: attention
-    (operand B is the KV cache) split over its (sequence, KV head) pairs -- the ``batch`` dim -- and every
-    other op over its output columns ``N`` (weights striped by column), rounding up."""
+    (:func:`is_attention`) split over its (sequence, KV head) pairs -- the ``batch`` dim -- and every other op
+    over its output columns ``N`` (weights striped by column), rounding up."""
     import dataclasses
 
     if not isinstance(devices, int) or devices < 1:
         raise ConfigError(f"devices must be a positive integer, not {devices!r}")
     out = []
     for o in ops:
-        if o.b_tensor == "kv" or o.kind == "softmax":
+        if is_attention(o):
             out.append(dataclasses.replace(o, batch=math.ceil(o.batch / devices)))
         else:
             out.append(dataclasses.replace(o, N=math.ceil(o.N / devices)))
     return out
 
 
-__all__ += ["split_over_devices"]
+__all__ += ["ATTENTION_OPS", "is_attention", "split_over_devices"]

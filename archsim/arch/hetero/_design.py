@@ -19,34 +19,26 @@ Model (docs/hetero.md):
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import pandas as pd
 
+from archsim.core.design import DesignBase
 from archsim.core.errors import ConfigError, require_choice, require_positive_int
-from archsim.core.fields import check_field_names, replace_checked
 from archsim.core.result import Result, build_result
-from archsim.dataflow.placement import POLICIES, Placement, Unit, place, split_over_devices
+from archsim.core.vocab import is_action
+from archsim.dataflow.placement import POLICIES, Placement, Unit, is_attention, place, split_over_devices
 from archsim.workloads.op import Op
 from archsim.workloads.summary import summarize
 from archsim.workloads.trace import Trace, as_ops
 
 CLASSES = ("attention", "expert", "dense", "vector")
-_ATTN = ("scores", "softmax", "context")
 _EXPERT = re.compile(r"^(?P<layer>.*\.moe)\.e(?P<expert>\d+)\.")
 #: per-op columns kept from the devices' own Result.ops
 _INFO = ("name", "kind", "M", "K", "N", "batch", "count", "a_precision", "b_precision")
-_ACTION = re.compile(r"^(macs|sram_\w+_(read|write)_bytes|rf_access_count|dram_(read|write)_bytes|"
-                     r"dram_(act|rd|wr|pre|ref)_count|noc_hop_bytes|pim_(mac|col_access)_count|pim_tsv_bytes|"
-                     r"vector_op_count)$")
-
-
-def _is_attention(op: Op) -> bool:
-    return op.name.split(".")[-1] in _ATTN and (op.kind == "softmax" or op.b_tensor == "kv")
 
 
 def _units(ops: list[Op]) -> list[tuple[str, str, list[int]]]:
@@ -63,9 +55,9 @@ def _units(ops: list[Op]) -> list[tuple[str, str, list[int]]]:
                 j += 1
             out.append(("expert", m["layer"], list(range(i, j))))
             i = j
-        elif _is_attention(o):
+        elif is_attention(o):
             j = i
-            while j < len(ops) and _is_attention(ops[j]) and (j == i or ops[j].name.split(".")[-1] != "scores"):
+            while j < len(ops) and is_attention(ops[j]) and (j == i or ops[j].name.split(".")[-1] != "scores"):
                 j += 1
             out.append(("attention", "", list(range(i, j))))
             i = j
@@ -89,7 +81,7 @@ def _resolve(value: Any, kind: str) -> Any:
 
 
 @dataclass(frozen=True)
-class HeteroDesign:
+class HeteroDesign(DesignBase):
     """An xPU whose DRAM holds PIM devices, with per-op placement.
 
     Attributes:
@@ -105,6 +97,8 @@ class HeteroDesign:
         interference: slow concurrent xPU and PIM work by their measured co-run rates.
         source: citation.
     """
+
+    design_type: ClassVar[str] = "hetero"
 
     name: str = "hetero"
     xpu: Any = "h100-sxm5-80gb"
@@ -164,40 +158,6 @@ class HeteroDesign:
         if pim_bw <= xpu_bw:  # PIM reads no faster than the xPU: it never wins on a memory-bound op
             return pim_flops / pim_bw
         return pim_flops / xpu_bw
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the design as a plain dict (YAML-ready; ``type: hetero``)."""
-        d: dict[str, Any] = {"type": "hetero"}
-        for f in dataclasses.fields(self):
-            if f.name.startswith("_"):
-                continue
-            v = getattr(self, f.name)
-            if f.name in ("xpu", "pim"):
-                v = {k: w for k, w in v.to_dict().items()}
-                v.setdefault("type", "npu" if f.name == "xpu" else "pim")
-            elif isinstance(v, tuple):
-                v = list(v)
-            d[f.name] = v
-        return d
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> HeteroDesign:
-        """Return a design from a dict with this class's field names (``type: hetero`` allowed)."""
-        if not isinstance(data, dict):
-            raise ConfigError(f"hetero design must be a mapping of field names, not {type(data).__name__}")
-        if data.get("type", "hetero") != "hetero":
-            raise ConfigError(f"type must be 'hetero' for a HeteroDesign, not {data['type']!r}")
-        data = {k: v for k, v in data.items() if k != "type"}
-        check_field_names(cls, data, "hetero design", ignore=())
-        if any(k.startswith("_") for k in data):
-            raise ConfigError(f"unknown hetero design field {next(k for k in data if k.startswith('_'))!r}")
-        return cls(**data)
-
-    def replace(self, **overrides: Any) -> HeteroDesign:
-        """Return a copy with ``overrides`` applied (validated again)."""
-        if any(k.startswith("_") for k in overrides):
-            raise ConfigError(f"unknown design field {next(k for k in overrides if k.startswith('_'))!r}")
-        return replace_checked(self, overrides, "design")
 
     def describe(self) -> pd.DataFrame:
         """Return the parameters as a table (field, value, unit, source)."""
@@ -321,14 +281,14 @@ class HeteroDesign:
                 row = {c: rec[c] for c in _INFO if c in rec}
                 row.update(device=dev, op_class=u.op_class, unit=u.name, start_s=t, seconds=d)
                 for c, v in rec.items():
-                    if _ACTION.match(c):
+                    if is_action(c):
                         row[c] = int(v) * scale
                 rows.append(row)
                 t += d
             busy[dev] += dur
         df = pd.DataFrame(rows)
         for c in df.columns:
-            if _ACTION.match(c):
+            if is_action(c):
                 df[c] = df[c].fillna(0).astype("int64")
         f = self.freq_mhz * 1e6
         df["cycles"] = (df["seconds"] * f).round().astype("int64")

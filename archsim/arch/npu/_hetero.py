@@ -32,12 +32,12 @@ from archsim.core.design import DesignBase
 from archsim.core.errors import ConfigError, SimulationError, require_choice, require_positive_int
 from archsim.core.result import Result, build_result
 from archsim.core.vocab import ACTION_COLUMNS, is_action
+from archsim.dataflow.placement import is_attention, split_over_devices
 from archsim.memory.pim import PRE, PRE_AB, RD, PimChannel
 from archsim.workloads.op import Op
 from archsim.workloads.trace import Trace
 
 MODES = ("npu", "pim", "npu+pim")
-_ATTN = ("scores", "softmax", "context")
 #: row-window tiles of the attention PIM program measured against host traffic (steady-state window)
 CORUN_TILES = 16
 _CORUN_MEMO: dict[tuple, tuple[float, float]] = {}
@@ -45,10 +45,6 @@ _CORUN_MEMO: dict[tuple, tuple[float, float]] = {}
 _OP_INFO = ("name", "kind", "M", "K", "N", "batch", "count", "a_precision", "b_precision")
 _ACTIONS = ACTION_COLUMNS
 _is_action = is_action
-
-
-def _is_attention(op: Op) -> bool:
-    return op.name.split(".")[-1] in _ATTN and (op.kind == "softmax" or op.b_tensor == "kv")
 
 
 @dataclass(frozen=True)
@@ -152,7 +148,7 @@ class NpuPimDesign(DesignBase):
         """Return the Result of one decode step: ``ops`` is the task schedule (``resource``, ``start_s``,
         ``seconds``), ``summary`` has ``seconds``, ``tokens_per_s`` and per-resource busy time."""
         ops = _as_ops(trace)
-        if self.mode == "npu" or (self.mode == "npu+pim" and not any(_is_attention(o) for o in ops)):
+        if self.mode == "npu" or (self.mode == "npu+pim" and not any(is_attention(o) for o in ops)):
             # npu+pim without attention ops: nothing for PIM to run, the NPU runs the whole trace
             # (a trace without a weight GEMM has no batch of sequences: tokens_per_s is None)
             batch = _batch(ops) if any(o.kind in ("gemm", "gemv") and o.b_tensor == "weight" for o in ops) else None
@@ -162,7 +158,7 @@ class NpuPimDesign(DesignBase):
         batch = _batch(ops)
         if self.mode == "pim":
             pim = self.pim.replace(max_m=max(self.pim.max_m, batch))
-            r = pim.run(Trace.from_ops(_per_device(ops, self.pim_devices)), exact)
+            r = pim.run(Trace.from_ops(split_over_devices(ops, self.pim_devices)), exact)
             rows = _task_rows(self._pim_rows(r), "pim", "all ops", 0, -1, 0.0, r.seconds, 1)
             return self._result(rows, batch, r.seconds, {"npu_busy_s": 0.0, "pim_busy_s": r.seconds}, exact)
         return self._run_concurrent(ops, batch, exact)
@@ -174,8 +170,8 @@ class NpuPimDesign(DesignBase):
         ``attn_ops`` (one device's attention ops)."""
         sub = _scale(ops, batch, b)
         layers = max(o.count for o in sub)
-        first = next(i for i, o in enumerate(sub) if _is_attention(o))
-        last = max(i for i, o in enumerate(sub) if _is_attention(o))
+        first = next(i for i, o in enumerate(sub) if is_attention(o))
+        last = max(i for i, o in enumerate(sub) if is_attention(o))
         pre = [o for o in sub[:first] if o.count == layers]
         post = [o for o in sub[last + 1:] if o.count == layers]
         out: dict[str, Any] = {"layers": layers}
@@ -187,7 +183,7 @@ class NpuPimDesign(DesignBase):
             f = self.npu.freq_mhz * 1e6
             out[key] = {"s": r.seconds / layers, "mem_s": float(r.ops["dram_busy_cycles"].sum()) / f / layers,
                         "rows": self._npu_rows(r)}
-        attn = _per_device([o for o in sub[first:last + 1] if _is_attention(o)], self.pim_devices)
+        attn = split_over_devices([o for o in sub[first:last + 1] if is_attention(o)], self.pim_devices)
         r = self.pim.run(Trace.from_ops(attn), exact)
         out["attn"] = {"s": r.seconds / layers, "mem_s": r.seconds / layers, "rows": self._pim_rows(r)}
         out["attn_ops"] = attn
@@ -339,7 +335,7 @@ class NpuPimDesign(DesignBase):
                     ready[i] = now
                     running[res] = None
         end = max(t[4] + t[5] for t in tasks)
-        tail_ops = [o for o in ops if o.count != layers and not _is_attention(o)]  # final norm, LM head
+        tail_ops = [o for o in ops if o.count != layers and not is_attention(o)]  # final norm, LM head
         tail_rows: list[dict] = []
         tail_s = 0.0
         if tail_ops:
@@ -404,23 +400,11 @@ def _batch(ops: list[Op]) -> int:
     raise ConfigError("trace has no weight GEMM to read the batch from")
 
 
-def _per_device(ops: list[Op], devices: int) -> list[Op]:
-    """Return the share of ``ops`` one of ``devices`` PIM devices runs: attention split over (sequence,
-    KV head) pairs (the ``batch`` dim), every other op over its output columns N (weights striped)."""
-    out = []
-    for o in ops:
-        if _is_attention(o):
-            out.append(dataclasses.replace(o, batch=math.ceil(o.batch / devices)))
-        else:
-            out.append(dataclasses.replace(o, N=math.ceil(o.N / devices)))
-    return out
-
-
 def _scale(ops: list[Op], batch: int, b: int) -> list[Op]:
     """Return the ops of ``b`` of the ``batch`` sequences (attention: batch dim; others: M)."""
     out = []
     for o in ops:
-        if _is_attention(o):
+        if is_attention(o):
             if o.batch % batch:
                 raise ConfigError(f"op {o.name!r}: batch {o.batch} is not a multiple of {batch} sequences")
             out.append(dataclasses.replace(o, batch=o.batch // batch * b))

@@ -108,7 +108,7 @@ def test_placement_errors_are_one_line():
 
 
 def test_split_over_devices_keeps_the_work():
-    ops = [archsim.Op("w", "gemm", 4, 64, 100), archsim.Op("s", "bmm", 1, 8, 16, batch=10, b_tensor="kv")]
+    ops = [archsim.Op("w", "gemm", 4, 64, 100), archsim.Op("L0.attn.scores", "bmm", 1, 8, 16, batch=10, b_tensor="kv")]
     share = split_over_devices(ops, 4)
     assert share[0].N == 25 and share[1].batch == 3
 
