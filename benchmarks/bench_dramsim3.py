@@ -17,7 +17,7 @@ Metrics, identical for both: bandwidth = requests x bytes / end cycle, end = max
 last acceptance) (DRAMsim3 completes a write when it is accepted); read latency = return - acceptance
 cycle (DRAMsim3's ``read_latency``); p99 = nearest rank.
 
-    python benchmarks/bench_dramsim3.py [--dramsim3 /work/peers/DRAMsim3] [--n 100000] [--specs hbm2,ddr4,gddr6]
+    python benchmarks/bench_dramsim3.py [--dramsim3 DRAMSIM3_DIR] [--n 100000] [--specs hbm2,ddr4,gddr6]
                                         [--traces seq,stride,random,mixed] [--check]
 """
 
@@ -97,7 +97,8 @@ def run_child(cmd: list[str], env=None) -> tuple[str, str, float, float]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--dramsim3", default="/work/peers/DRAMsim3")
+    ap.add_argument("--dramsim3", default=os.environ.get("DRAMSIM3_DIR", "DRAMsim3"),
+                    help="a DRAMsim3 checkout (default: $DRAMSIM3_DIR, else ./DRAMsim3)")
     ap.add_argument("--n", type=int, default=100_000)
     ap.add_argument("--specs", default=",".join(PAIRS))
     ap.add_argument("--traces", default=",".join(TRACES))

@@ -143,3 +143,23 @@ def test_the_walker_sees_violations(tmp_path):
 @pytest.mark.parametrize("pkg", sorted(p.name for p in ROOT.iterdir() if (p / "__init__.py").exists()))
 def test_every_package_has_a_layer(pkg):
     assert pkg in ALLOWED
+
+
+def test_no_reference_to_documents_outside_the_repository():
+    """Docs and code point at docs/architecture.md, never at a file outside the repository."""
+    import re
+
+    repo = ROOT.parent
+    bad = re.compile(r"DESIGN\.md|contracts\.md|/work/|/home/|/Users/")
+    hits = []
+    for sub in ("archsim", "docs", "benchmarks", "examples", "validation"):
+        for path in (repo / sub).rglob("*"):
+            if path.suffix in (".py", ".md", ".yaml", ".yml", ".toml") and path.is_file():
+                for n, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+                    if bad.search(line):
+                        hits.append(f"{path.relative_to(repo)}:{n}: {line.strip()[:80]}")
+    for name in ("README.md", "pyproject.toml"):
+        for n, line in enumerate((repo / name).read_text().splitlines(), 1):
+            if bad.search(line):
+                hits.append(f"{name}:{n}")
+    assert hits == []
