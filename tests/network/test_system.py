@@ -146,6 +146,6 @@ def test_cli_run_pp_flags_and_compute_and_link_timeline_lanes(capsys, tmp_path):
     s = json.loads(capsys.readouterr().out)
     assert (s["tp"], s["pp"], s["dp"], s["design"]) == (2, 2, 2, "dgx-h100")
     assert s["pipeline_bubble"] == pytest.approx(1 / 5)
-    names = {e["args"]["name"] for e in json.loads(out.read_text())["traceEvents"] if e.get("ph") == "M"}
-    assert {"compute", "link"} <= names
+    names = {e["args"].get("name") for e in json.loads(out.read_text())["traceEvents"] if e.get("ph") == "M"}
+    assert {"compute", "link", "dgx-h100"} <= names
     assert main(["run", "--design", "h100-sxm5-80gb", "--model", "llama2-7b", "--ep", "2"]) == 2
