@@ -34,6 +34,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--exact", action="store_true", help="cycle-stepped exact model (small shapes only)")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     p.add_argument("-o", "--output", help="write the per-op table (.csv or .parquet)")
+    par = p.add_argument_group("multi-chip systems (e.g. dgx-h100; --tp is the workload's)")
+    par.add_argument("--pp", type=int, default=None, help="pipeline stages")
+    par.add_argument("--ep", type=int, default=None, help="expert-parallel degree (MoE)")
+    par.add_argument("--micro-batches", type=int, default=None, help="micro-batches per pipeline step")
+    par.add_argument("--overlap", type=float, default=None, help="fraction of communication hidden (0..1)")
     p.add_argument("--timeline", metavar="OUT.json",
                    help="write the run's schedule as a Perfetto / Chrome trace-event timeline (ui.perfetto.dev)")
     p.set_defaults(func=_run)
@@ -93,6 +98,14 @@ def _run(args: argparse.Namespace) -> int:
             raise ConfigError(f"timeline path must end in .json, not {args.timeline!r}")
         _check_output_dir(args.timeline)
     design = load_design(args.design, **parse_sets(args.set))
+    parallel = {k: v for k, v in (("pp", getattr(args, "pp", None)), ("ep", getattr(args, "ep", None)),
+                                  ("micro_batches", getattr(args, "micro_batches", None)),
+                                  ("overlap", getattr(args, "overlap", None))) if v is not None}
+    if parallel:
+        if not hasattr(design, "topology"):
+            flags = ", ".join("--" + k.replace("_", "-") for k in parallel)
+            raise ConfigError(f"{flags} apply to multi-chip systems (e.g. dgx-h100), not {args.design!r}")
+        design = design.replace(**parallel)
     if args.gemm:
         trace = _gemm_trace(args.gemm, args.precision, getattr(design, "a_precision", "bf16"))
     elif args.trace:

@@ -133,3 +133,19 @@ def test_cli_run_on_a_system_takes_tp_from_the_workload(capsys):
     out = json.loads(capsys.readouterr().out)
     assert out["tp"] == 2 and out["dp"] == 4 and out["exposed_communication_seconds"] > 0
     assert out["seconds"] == pytest.approx(out["compute_seconds"] + out["exposed_communication_seconds"])
+
+
+def test_cli_run_pp_flags_and_compute_and_link_timeline_lanes(capsys, tmp_path):
+    import json
+
+    from archsim.cli import main
+
+    out = tmp_path / "tl.json"
+    assert main(["run", "--design", "dgx-h100", "--model", "llama2-7b", "--phase", "decode", "--tp", "2",
+                 "--pp", "2", "--micro-batches", "4", "--json", "--timeline", str(out)]) == 0
+    s = json.loads(capsys.readouterr().out)
+    assert (s["tp"], s["pp"], s["dp"], s["design"]) == (2, 2, 2, "dgx-h100")
+    assert s["pipeline_bubble"] == pytest.approx(1 / 5)
+    names = {e["args"].get("name") for e in json.loads(out.read_text())["traceEvents"] if e.get("ph") == "M"}
+    assert {"compute", "link", "dgx-h100"} <= names
+    assert main(["run", "--design", "h100-sxm5-80gb", "--model", "llama2-7b", "--ep", "2"]) == 2

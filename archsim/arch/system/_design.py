@@ -245,7 +245,7 @@ class SystemDesign:
         tokens = int(meta.get("tokens") or 0)
         summary = dict(chip_res.summary)
         summary.update(
-            total_cycles=int(round(seconds * freq)), seconds=seconds, compute_seconds=compute_s,
+            design=self.name, total_cycles=int(round(seconds * freq)), seconds=seconds, compute_seconds=compute_s,
             communication_seconds=comm_total, exposed_communication_seconds=exposed,
             pipeline_send_recv_seconds=pp_s, pipeline_bubble=plan.bubble_fraction(), devices=self.devices,
             tp=plan.tp, pp=plan.pp, ep=plan.ep, dp=plan.dp, micro_batches=plan.micro_batches,
