@@ -104,6 +104,7 @@ class DramMemory:
                                        dtype=np.int64), (n, 1))
         self._due_min = int(self._due.min()) if self._refresh else 1 << 62
         self._next_bank = np.zeros((n, s.ranks), dtype=np.int64)
+        self._stalled: dict[int, int] = {}                      # channel -> drain limit of its pending refresh
 
     def __deepcopy__(self, memo: dict) -> DramMemory:
         """Copy the port's state; the memoized outcomes (stateless) stay shared."""
@@ -113,6 +114,7 @@ class DramMemory:
         for k in ("_S", "_now", "_due", "_next_bank"):
             setattr(new, k, getattr(self, k).copy())
         new._reopen = list(self._reopen)
+        new._stalled = dict(self._stalled)
         new._counts = dict(self._counts)
         return new
 
@@ -166,9 +168,18 @@ class DramMemory:
         chans = shape[1]
         if chans.size == 0:
             return t0
+        refresh = self._refresh
+        if self._stalled:
+            # refreshes left pending by the last drain: the exact port completes them on every channel the next
+            # time it drains; a channel this transfer uses is simulated with its refresh pending instead
+            used = set(chans.tolist())
+            for c, lim in list(self._stalled.items()):
+                if c in used:
+                    del self._stalled[c]
+                else:
+                    self._catch_up(c, lim, strict=False, force=True)
         a = self._now[chans]
         np.maximum(a, t0, out=a)
-        refresh = self._refresh
         if refresh and self._due_min < int(a.max()):
             # refreshes that fell due while a channel idled issue before the transfer's requests
             for i, c in enumerate(chans.tolist()):
@@ -230,12 +241,14 @@ class DramMemory:
         return end
 
     # ------------------------------------------------------------------ refresh on the fast path
-    def _catch_up(self, c: int, limit: int, strict: bool) -> None:
+    def _catch_up(self, c: int, limit: int, strict: bool, force: bool = False) -> None:
         """Issue channel ``c``'s refreshes due before ``limit`` (``strict``) or at it, on an idle channel, as
         the controller's refresh manager does: the rank's (bank's) open rows are precharged one command at a
         time, then REF (REFB) issues when the timing table allows; the commands are applied with
         :meth:`BankStates.issue` (the one constraint table).  A refresh whose next command cannot issue by
-        then stays pending (the next transfer is simulated with it).  Once every bank of a rank has been
+        then stays pending: the next transfer is simulated with it, and on every other channel it completes
+        when the next transfer is served (``force``: the exact port's drain runs each channel until its queues
+        and pending refreshes are empty).  Once every bank of a rank has been
         refreshed in a gap they are closed and rested, so the refreshes between the first round and the
         last round issue on their due cycles and are counted in closed form."""
         s, lay = self.spec, self._trans.layout
@@ -266,7 +279,7 @@ class DramMemory:
                 stalled = False
                 for b in sorted((b for b in targets if bs.open_row[b] >= 0), key=lambda b: bs.b_pre[b]):
                     t = max(bs.b_pre[b], bs.cmd_ok, d)
-                    if t > bound:   # not issued before the requests arrive: the refresh stays pending
+                    if t > bound and not force:   # not issued by then: the refresh stays pending
                         stalled = True
                         break
                     bs.issue(PRE, t, b)
@@ -274,10 +287,11 @@ class DramMemory:
                     last_cmd = t
                 if not stalled:
                     t = max(d, bs.refb_ready(targets[0]) if per_bank else bs.ref_ready(r))
-                    stalled = t > bound
+                    stalled = t > bound and not force
                 if stalled:
                     if not strict:
                         self._now[c] = max(int(self._now[c]), d if last_cmd is None else last_cmd)
+                        self._stalled[c] = limit
                     break
                 bs.issue(kind, t, targets[0] if per_bank else r)
                 if per_bank:
@@ -290,6 +304,8 @@ class DramMemory:
                 self._now[c] = max(int(self._now[c]), last_cmd)
         self._S[c] = lay.save_banks(bs)
         self._due_min = int(self._due.min())
+        if force:
+            self._stalled.pop(c, None)
 
     def _inside(self, chans: np.ndarray, a: np.ndarray, inside: np.ndarray, shape: tuple, rel: np.ndarray,
                 ends: np.ndarray, lasts: np.ndarray, cnt: np.ndarray, after: np.ndarray, address: int, nbytes: int,
