@@ -117,7 +117,7 @@ class FrFcfs:
                 if v > t:
                     t = v
             elif kind == PRE:
-                t = b_pre[b]
+                t = bs.ready(PRE, b)  # tPPD: rank-level PRE->PRE
             else:
                 r = bank_rank[b]
                 t = b_act[b]
@@ -140,7 +140,7 @@ class FrFcfs:
             for b in c.to_close:
                 if blocked and b in blocked:
                     continue
-                t = bs.b_pre[b]
+                t = bs.ready(PRE, b)
                 if t < floor:
                     t = floor
                 if best is None or t < best[0] or (t == best[0] and best[4] >= 1):
