@@ -121,3 +121,15 @@ def test_system_yaml_round_trip():
     text = yaml.safe_dump(d.to_dict())
     again = load_design(yaml.safe_load(text))
     assert again.to_dict() == d.to_dict() and again.devices == 64
+
+
+def test_cli_run_on_a_system_takes_tp_from_the_workload(capsys):
+    import json
+
+    from archsim.cli import main
+
+    assert main(["run", "--design", "dgx-h100", "--model", "llama2-7b", "--phase", "decode", "--batch", "2",
+                 "--tp", "2", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["tp"] == 2 and out["dp"] == 4 and out["exposed_communication_seconds"] > 0
+    assert out["seconds"] == pytest.approx(out["compute_seconds"] + out["exposed_communication_seconds"])
