@@ -97,7 +97,7 @@ class FrFcfs:
             b_col, g_col, r_col, col = bs.b_wr, bs.g_wr, bs.r_wr, WR
         else:
             b_col, g_col, r_col, col = bs.b_rd, bs.g_rd, bs.r_rd, RD
-        b_pre, b_act, g_act, r_act, r_faw, tfaw = bs.b_pre, bs.b_act, bs.g_act, bs.r_act, bs.r_faw, c.spec.tFAW
+        b_act, g_act, r_act, r_faw, tfaw = bs.b_act, bs.g_act, bs.r_act, bs.r_faw, c.spec.tFAW
         heappop, heapreplace = heapq.heappop, heapq.heapreplace
         best = None
         while heap:
