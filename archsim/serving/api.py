@@ -125,6 +125,7 @@ def serve(
     attention_kernel: str = "ragged",
     energy: bool = True,
     cache_dir: str | None = None,
+    fast_forward: bool = True,
     **scheduler_options: Any,
 ) -> ServeResult:
     """Return the :class:`ServeResult` of serving ``workload`` with ``model`` on ``design`` under ``scheduler``.
@@ -143,6 +144,8 @@ def serve(
         memory_fraction: share of the memory serving may use (vLLM ``gpu_memory_utilization``, default 0.9).
         replicas: identical instances (colocated scale-out; requests go to the least-loaded one).
         decompose, bucket, attention_kernel, energy, cache_dir: iteration-cost options (:class:`IterationCost`).
+        fast_forward: run runs of identical decode iterations as one event (same result as stepping them; see
+            :meth:`archsim.serving.engine.Engine._window`).
     """
     from archsim.arch.registry import load_design
 
@@ -171,7 +174,7 @@ def serve(
             instances.append(Instance(name, role, cost, kv, sched.policy(role), kv_bytes_per_token=kv_bytes_per_token(
                 spec), host_bytes_per_s=HOST_BYTES_PER_S))
     eng = Engine(reqs, instances, link_gbps=getattr(sched, "link_gbps", 0.0),
-                 link_latency_s=getattr(sched, "link_latency_s", 0.0))
+                 link_latency_s=getattr(sched, "link_latency_s", 0.0), fast_forward=bool(fast_forward))
     eng.run()
     for c in costs.values():
         c.save()
@@ -179,6 +182,10 @@ def serve(
     it = pd.DataFrame(eng.iters, columns=ITER_COLUMNS)
     tr = pd.DataFrame(eng.transfers, columns=["lane", "start_s", "dur_s", "request", "bytes"])
     peak = peak_macs_per_s(design, spec.plan.gemm_act)
+    if peak and len(it):  # MACs of the iteration over what the (first) design could do in that time
+        it["compute_utilization"] = it["macs"] / (peak * it["dur_s"])
+    if len(it):
+        it["kv_utilization"] = it["kv_blocks_used"] / it["kv_blocks"]
     summary = summarize(eng, req, it, rate=rate, slo_ttft_s=slo_ttft_s, slo_tpot_s=slo_tpot_s, peak_macs_per_s=peak)
     summary.update({
         "design": getattr(design, "name", type(design).__name__), "model": spec.model.name, "scheduler": sched.name,

@@ -13,6 +13,7 @@ _LAZY = {
     "ResultStore": "archsim.study._store",
     "config_hash": "archsim.study._store",
     "grid_points": "archsim.study._space",
+    "load_sweep_config": "archsim.study._config",
     "op_group": "archsim.study._analysis",
     "op_table": "archsim.study._analysis",
     "pareto_front": "archsim.study._analysis",
@@ -24,6 +25,9 @@ _LAZY = {
     "random_sample": "archsim.study._space",
     "roofline_peaks": "archsim.study._analysis",
     "save_figure": "archsim.study._plots",
+    "ServingPoint": "archsim.study._serving",
+    "evaluate_serving": "archsim.study._serving",
+    "serving_sweep": "archsim.study._serving",
     "summary_metrics": "archsim.study._sweep",
     "sweep": "archsim.study._sweep",
 }

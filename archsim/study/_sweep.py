@@ -136,11 +136,9 @@ def run_point(design: Any, workload: str, context: _Context) -> tuple[dict[str, 
 
 
 def _simulate(design: Any, trace: Any, exact: bool) -> Any:
-    """Run ``design`` on ``trace`` with cost (``archsim.simulate``), or ``design.run`` until that exists."""
-    try:
-        from archsim import simulate
-    except ImportError:
-        return design.run(trace, exact=exact)
+    """Run ``design`` on ``trace`` and price it (``archsim.simulate``)."""
+    from archsim import simulate
+
     return simulate(design, trace, exact=exact)
 
 
@@ -374,8 +372,8 @@ def _named_workloads(workloads: Any) -> dict[str, Any]:
             if "model" not in w:
                 raise ConfigError(f"workloads.{name} must have a 'model' key, not {dict(w)!r}")
             named[name] = dict(w)
-        elif isinstance(w, Trace):
-            named[name] = w
+        elif isinstance(w, Trace) or isinstance(getattr(w, "df", None), pd.DataFrame):
+            named[name] = w  # a Trace, or a workload object for a custom evaluate (identified by its .df table)
         else:
             raise ConfigError(f"workloads.{name} must be a Trace or a spec dict with 'model', not {type(w).__name__}")
     return named
