@@ -51,16 +51,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-#: Sub-commands that still live in a part's ``_cli`` module, by command name (for the one-command fast path).
-_LEGACY_BY_NAME = {"dram": "archsim.memory.dram._cli"}
-
-
 def _one_command_parser(argv: list[str]) -> argparse.ArgumentParser | None:
-    """Return a parser holding only the sub-command ``argv[0]`` (``archsim/cli/<name>.py`` or a legacy module),
-    so that a light command does not import every other part at start-up; None when that is not possible."""
+    """Return a parser holding only the sub-command ``argv[0]`` (``archsim/cli/<name>.py``), so that a light
+    command does not import every other part at start-up; None when that is not possible."""
     import importlib.util
 
-    if not argv or not argv[0].isidentifier():
+    if not argv or not argv[0].isidentifier() or argv[0].startswith("_"):
         return None
     name = argv[0]
     module = f"{__name__}.{name}"
@@ -69,9 +65,7 @@ def _one_command_parser(argv: list[str]) -> argparse.ArgumentParser | None:
     except (ImportError, ValueError):
         found = False
     if not found:
-        module = _LEGACY_BY_NAME.get(name)
-        if module is None:
-            return None
+        return None
     parser = _Parser(prog="archsim", description="Cycle-exact accelerator simulator.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
