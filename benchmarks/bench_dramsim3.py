@@ -73,8 +73,8 @@ def make_trace(kind: str, n: int, req_bytes: int, capacity: int, seed: int = 0) 
     return a, w
 
 
-def run_child(cmd: list[str], env=None) -> tuple[str, str, float, float]:
-    """Run ``cmd`` via fork/exec with wait4 to read its own peak RSS; return (stdout, stderr, wall s, RSS MB)."""
+def run_child(cmd: list[str], env=None) -> tuple[str, str, float, float, float]:
+    """Run ``cmd`` via fork/exec with wait4 to read its own usage; return (stdout, stderr, wall s, RSS MB, CPU s)."""
     with tempfile.TemporaryFile() as fo, tempfile.TemporaryFile() as fe:
         t0 = time.perf_counter()
         pid = os.fork()
@@ -92,7 +92,7 @@ def run_child(cmd: list[str], env=None) -> tuple[str, str, float, float]:
         out, err = fo.read().decode(), fe.read().decode()
     if os.waitstatus_to_exitcode(status):
         raise RuntimeError(f"{' '.join(cmd[:3])} failed: {err[-2000:]}")
-    return out, err, wall, ru.ru_maxrss / 1024
+    return out, err, wall, ru.ru_maxrss / 1024, ru.ru_utime + ru.ru_stime
 
 
 def main() -> int:
@@ -111,7 +111,7 @@ def main() -> int:
 
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     hdr = ("spec", "trace", "GB/s d3", "GB/s as", "bw err %", "lat d3", "lat as", "lat err %", "p99 d3", "p99 as",
-           "wall d3 s", "wall as s", "wall ratio", "RSS d3 MB", "RSS as MB")
+           "wall d3 s", "wall as s", "wall ratio", "cpu d3 s", "cpu as s", "cpu ratio", "RSS d3 MB", "RSS as MB")
     if args.check:
         hdr += ("violations",)
     print("| " + " | ".join(hdr) + " |")
@@ -127,14 +127,14 @@ def main() -> int:
                 with tr.open("w") as fh:
                     fh.writelines(f"{x:#x} {'WRITE' if y else 'READ'} {i}\n"
                                   for i, (x, y) in enumerate(zip(a.tolist(), w.tolist(), strict=True)))
-                out, _, wall_d3, rss_d3 = run_child([str(drv), str(d3 / "configs" / ini), str(tr), str(tmp)])
+                out, _, wall_d3, rss_d3, cpu_d3 = run_child([str(drv), str(d3 / "configs" / ini), str(tr), str(tmp)])
                 d = json.loads(out.strip().splitlines()[-1])
                 cmd = [sys.executable, "-m", "archsim.cli", "dram", "--spec", str(HERE / "dramsim3" / yml),
                        "--trace", str(tr), "--controller", str(HERE / "dramsim3" / "controller.yaml"),
                        "--mapping", mapping, "--json"]
                 if args.check:
                     cmd.append("--check")
-                out, _, wall_as, rss_as = run_child(cmd, env)
+                out, _, wall_as, rss_as, cpu_as = run_child(cmd, env)
                 s = json.loads(out)
                 nbytes = args.n * spec.access_bytes
                 bw_d3 = nbytes / (d["end_cycle"] * d["tck_ns"])
@@ -144,7 +144,8 @@ def main() -> int:
                 row = (name, kind, f"{bw_d3:.2f}", f"{bw_as:.2f}", f"{100 * (bw_as / bw_d3 - 1):+.1f}",
                        f"{lat_d3:.1f}", f"{lat_as:.1f}", f"{100 * (lat_as / lat_d3 - 1):+.1f}",
                        f"{d['p99_read_latency']:.0f}", f"{s['p99_read_latency_cycles']:.0f}",
-                       f"{wall_d3:.2f}", f"{wall_as:.2f}", f"{wall_as / wall_d3:.2f}", f"{rss_d3:.0f}",
+                       f"{wall_d3:.2f}", f"{wall_as:.2f}", f"{wall_as / wall_d3:.2f}", f"{cpu_d3:.2f}",
+                       f"{cpu_as:.2f}", f"{cpu_as / cpu_d3:.2f}", f"{rss_d3:.0f}",
                        f"{rss_as:.0f}")
                 if args.check:
                     row += (str(s.get("violations")),)

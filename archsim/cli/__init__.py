@@ -51,9 +51,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_command_parser(argv: list[str]) -> argparse.ArgumentParser | None:
+    """Return a parser holding only the sub-command ``argv[0]`` (``archsim/cli/<name>.py``), so that a light
+    command does not import every other part at start-up; None when that is not possible."""
+    import importlib.util
+
+    if not argv or not argv[0].isidentifier() or argv[0].startswith("_"):
+        return None
+    name = argv[0]
+    module = f"{__name__}.{name}"
+    try:
+        found = importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        found = False
+    if not found:
+        return None
+    parser = _Parser(prog="archsim", description="Cycle-exact accelerator simulator.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    importlib.import_module(module).register(sub)
+    return parser if name in sub.choices else None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status (0 ok, 2 bad input)."""
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = _one_command_parser(argv) or build_parser()
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)

@@ -63,6 +63,7 @@ class BankQueueController:
         self.flushing = False
         self.rr = 0
         self.plan: list[tuple | None] = [None] * nb
+        self.lb = [0] * nb  # per bank: a lower bound of the tick its next command can issue
         self.ver = [0] * nb
         self.heap: list[tuple[int, int, int]] = []
         self.blocked: set[int] = set()
@@ -146,37 +147,39 @@ class BankQueueController:
             opts.sort()
             plan = tuple(opts)
         self.plan[b] = plan
-        heapq.heappush(self.heap, (self._earliest(b, plan), b, v))
-
-    def _ready(self, k: int, b: int) -> int:
-        """Earliest tick command ``k`` may issue to bank ``b`` (BankStates.ready, inlined for speed)."""
-        g, r = self._g[b], self._r[b]
-        bs = self.banks
-        t = bs.hb[k][b]
-        v = bs.hg[k][g]
-        if v > t:
-            t = v
-        v = bs.hr[k][r]
-        if v > t:
-            t = v
-        if k == ACT:
-            for cnt, lat, f in bs.windows:
-                q = f[r]
-                if len(q) == cnt and q[0] + lat > t:
-                    t = q[0] + lat
-        return t
+        e = self.lb[b] = self._earliest(b, plan)
+        heapq.heappush(self.heap, (e, b, v))
 
     def _earliest(self, b: int, plan: tuple) -> int:
-        ready = self._ready
-        if len(plan) == 1:
-            return ready(plan[0][1], b)
-        return min(ready(k, b) for _, k in plan)
+        """Earliest tick any of the bank's options is ready (timing only, inlined for speed)."""
+        bs = self.banks
+        g = self._g[b]
+        r = self._r[b]
+        best = INF
+        for _, k in plan:
+            t = bs.hb[k][b]
+            v = bs.hg[k][g]
+            if v > t:
+                t = v
+            v = bs.hr[k][r]
+            if v > t:
+                t = v
+            if k == ACT:
+                for cnt, lat, f in bs.windows:
+                    q = f[r]
+                    if len(q) == cnt and q[0] + lat > t:
+                        t = q[0] + lat
+            if t < best:
+                best = t
+        return best
 
     def _choice(self, b: int, t: int) -> tuple[int, int] | None:
         """The bank's command at tick ``t``: first option (in queue order) ready by ``t``; None if none."""
-        ready = self._ready
-        for opt in self.plan[b]:
-            if ready(opt[1], b) <= t:
+        plan = self.plan[b]
+        if len(plan) == 1:
+            return plan[0] if self._earliest(b, plan) <= t else None
+        for opt in plan:
+            if self._earliest(b, (opt,)) <= t:
                 return opt
         return None
 
@@ -191,7 +194,7 @@ class BankQueueController:
             if blocked and b in blocked:
                 heapq.heappop(heap)  # re-planned when its refresh issues
                 continue
-            t = self._earliest(b, plan[b])
+            t = self.lb[b] = self._earliest(b, plan[b])
             if t < floor:
                 t = floor
             if t == key:
@@ -220,27 +223,23 @@ class BankQueueController:
                 t = rc[0]
         return t
 
-    def _pick(self, t: int) -> tuple[int, int, int] | None:
-        """Round robin over the banks with a command ready at ``t``: ``(bank, kind, index)``; advances the pointer."""
-        heap, ver, plan, blocked = self.heap, self.ver, self.plan, self.blocked
-        ready = []
-        while heap and heap[0][0] <= t:
-            key, b, v = heapq.heappop(heap)
-            if v != ver[b] or plan[b] is None or (blocked and b in blocked):
+    def _pick(self, t: int) -> tuple[int, int, int, int] | None:
+        """Round robin over the banks with a command ready at ``t``: ``(bank, kind, index, version)``; advances
+        the pointer.  Banks whose lower bound ``lb`` lies after ``t`` are skipped without a look."""
+        plan, blocked, lb, nb = self.plan, self.blocked, self.lb, self.nb
+        b = self.rr
+        for _ in range(nb):
+            b += 1
+            if b == nb:
+                b = 0
+            if lb[b] > t or plan[b] is None or (blocked and b in blocked):
                 continue
             ch = self._choice(b, t)
-            if ch is None:
-                heapq.heappush(heap, (max(self._earliest(b, plan[b]), t + 1), b, v))
-            else:
-                ready.append((b, v, ch))
-        if not ready:
-            return None
-        nb, rr = self.nb, self.rr
-        best = min(ready, key=lambda e: (e[0] - rr - 1) % nb)
-        for e in ready:
-            heapq.heappush(heap, (t, e[0], e[1]))
-        self.rr = best[0]
-        return best[0], best[2][1], best[2][0]
+            if ch is not None:
+                self.rr = b
+                return b, ch[1], ch[0], self.ver[b]
+            lb[b] = self._earliest(b, plan[b])
+        return None
 
     def _issue(self, t: int, b: int, kind: int, idx: int) -> None:
         bs = self.banks
@@ -335,7 +334,7 @@ class BankQueueController:
         if first >= 0 and self.banks.dual:
             p = self._pick(t)
             if p is not None and (p[1] in (RD, WR)) != (first in (RD, WR)):
-                self._issue(t, p[0], p[1], p[2])
+                self._issue(t, p[0], p[1], p[2])  # same bus: not issued this tick (DRAMsim3 looks no further)
         if self.move_dirty:
             self._move()
 

@@ -30,7 +30,28 @@ def parse_trace(path: str | Path, fmt: str = "auto"):
     p = Path(path)
     if not p.is_file():
         raise ConfigError(f"trace file {str(path)!r} does not exist")
-    lines = p.read_text().splitlines()
+    width = {"dramsim3": 3, "ramulator": 2}.get(fmt)
+    text = p.read_bytes()
+    if b"#" not in text:  # fast path: whitespace-separated tokens, checked per column below
+        toks = text.split()
+        if width is None:
+            first = text.split(b"\n", 1)[0].split()
+            width = len(first) if len(first) in (2, 3) else 3
+        if len(toks) % width == 0:
+            try:
+                kinds = [_KINDS[k.decode().upper()] for k in toks[1::width]]
+                addrs = [int(x, 0) for x in toks[0::width]]
+                cycles = [int(x, 0) for x in toks[2::width]] if width == 3 else [0] * len(addrs)
+            except (KeyError, ValueError, UnicodeDecodeError):
+                pass  # fall through to the line-by-line reader for the exact error
+            else:
+                del toks, text
+                if (addrs and min(addrs) < 0) or (cycles and min(cycles) < 0):
+                    pass
+                else:
+                    return (np.array(addrs, dtype=np.int64), np.array(kinds, dtype=bool),
+                            np.array(cycles, dtype=np.int64))
+    lines = text.decode(errors="replace").splitlines()
     addrs: list[int] = []
     writes: list[bool] = []
     cycles: list[int] = []
@@ -51,7 +72,7 @@ def parse_trace(path: str | Path, fmt: str = "auto"):
         if k is None:
             raise ConfigError(f"{p.name}:{lineno}: kind must be READ/WRITE (or R/W), not {parts[1]!r}")
         try:
-            a = int(parts[0], 16) if parts[0][:2] in ("0x", "0X") else int(parts[0], 0)
+            a = int(parts[0], 0)
             c = int(parts[2], 0) if width == 3 else 0
         except ValueError:
             raise ConfigError(f"{p.name}:{lineno}: address and cycle must be integers, not {line.strip()!r}") from None

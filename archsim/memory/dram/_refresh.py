@@ -59,7 +59,7 @@ class AllBankRefresh(NoRefresh):
     def __init__(self, c: ChannelController) -> None:
         super().__init__(c)
         s = c.spec
-        self.due = [s.tREFI + r * s.tREFI // s.ranks for r in range(s.ranks)]
+        self.due = [(r + 1) * (s.tREFI // s.ranks) for r in range(s.ranks)]  # DRAMsim3 RANK_LEVEL_STAGGERED
         self.pending: list[int] = []
 
     def next_due(self) -> int:
@@ -82,7 +82,7 @@ class AllBankRefresh(NoRefresh):
             if bs.open_count[r]:
                 for b in bs.rank_banks[r]:
                     if bs.open_row[b] >= 0:
-                        t = max(bs.b_pre[b], bs.cmd_ok, floor)
+                        t = max(bs.ready(PRE, b), bs.cmd_ok, floor)
                         if best is None or t < best[0]:
                             best = (t, PRE, b)
             else:
@@ -132,7 +132,7 @@ class PerBankRefresh(NoRefresh):
         best = None
         for b in self.pending.values():
             if bs.open_row[b] >= 0:
-                t, cmd = max(bs.b_pre[b], bs.cmd_ok, floor), PRE
+                t, cmd = max(bs.ready(PRE, b), bs.cmd_ok, floor), PRE
             else:
                 t, cmd = max(bs.refb_ready(b), floor), REFB
             if best is None or t < best[0]:

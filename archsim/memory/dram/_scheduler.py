@@ -97,7 +97,7 @@ class FrFcfs:
             b_col, g_col, r_col, col = bs.b_wr, bs.g_wr, bs.r_wr, WR
         else:
             b_col, g_col, r_col, col = bs.b_rd, bs.g_rd, bs.r_rd, RD
-        b_pre, b_act, g_act, r_act, r_faw, tfaw = bs.b_pre, bs.b_act, bs.g_act, bs.r_act, bs.r_faw, c.spec.tFAW
+        b_act, g_act, r_act, r_faw, tfaw = bs.b_act, bs.g_act, bs.r_act, bs.r_faw, c.spec.tFAW
         heappop, heapreplace = heapq.heappop, heapq.heapreplace
         best = None
         while heap:
@@ -117,7 +117,7 @@ class FrFcfs:
                 if v > t:
                     t = v
             elif kind == PRE:
-                t = b_pre[b]
+                t = bs.ready(PRE, b)  # tPPD: rank-level PRE->PRE
             else:
                 r = bank_rank[b]
                 t = b_act[b]
@@ -140,7 +140,7 @@ class FrFcfs:
             for b in c.to_close:
                 if blocked and b in blocked:
                     continue
-                t = bs.b_pre[b]
+                t = bs.ready(PRE, b)
                 if t < floor:
                     t = floor
                 if best is None or t < best[0] or (t == best[0] and best[4] >= 1):

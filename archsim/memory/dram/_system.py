@@ -280,7 +280,7 @@ def run_frontend(spec: DramSpec | str, addresses, is_write=None, cycles=None,
     wl = w.tolist()
     system.finish.extend([-1] * n)
     system.is_write.extend(wl)
-    system.address.extend(a.tolist())
+    system.address = a  # numpy (not a list: peak memory of 10^5-request traces)
     acc = [0] * n
     ctrls = system.controllers
     t = -1
@@ -294,6 +294,7 @@ def run_frontend(spec: DramSpec | str, addresses, is_write=None, cycles=None,
         k.enqueue(t + 1, i, bank[i], row[i], wi)
         t += 1
     system.arrival.extend(acc)
+    del acc, bank, ch, row
     system.offered = c
     system.drain()
     return system.stats(), system
