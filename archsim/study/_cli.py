@@ -47,10 +47,16 @@ def _sweep(args: argparse.Namespace) -> int:
         else:
             raise ConfigError(f"--scheduler needs --backend dask, not {backend!r}")
     output = Path(args.output) if args.output else cfg.output
-    if output is None:
-        output = Path(args.file).with_suffix(".parquet")
+    if output is None:  # .parquet needs pyarrow (the io extra); without it the default table is CSV
+        import importlib.util
+
+        output = Path(args.file).with_suffix(".parquet" if importlib.util.find_spec("pyarrow") else ".csv")
     if output.suffix not in (".parquet", ".csv"):
         raise ConfigError(f"output must end in .parquet or .csv, not {str(output)!r}")
+    if output.suffix == ".parquet":
+        from archsim.core.extras import require_parquet
+
+        require_parquet()
     store = Path(args.store) if args.store else cfg.store or Path(args.file).with_suffix(".sqlite")
     df = sweep(
         cfg.factory,

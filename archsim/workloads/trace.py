@@ -66,6 +66,10 @@ class Trace:
         path = Path(path)
         if not path.exists():
             raise ConfigError(f"trace file {str(path)!r} does not exist")
+        if path.suffix == ".parquet":
+            from archsim.core.extras import require_parquet
+
+            require_parquet()
         try:
             if path.suffix == ".parquet":
                 df = pd.read_parquet(path)
@@ -84,6 +88,9 @@ class Trace:
         """Write the trace to ``path`` (``.csv`` or ``.parquet``)."""
         path = Path(path)
         if path.suffix == ".parquet":
+            from archsim.core.extras import require_parquet
+
+            require_parquet()
             self._df.to_parquet(path, index=False)
         elif path.suffix == ".csv":
             self._df.to_csv(path, index=False)
