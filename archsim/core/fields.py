@@ -162,3 +162,18 @@ def load_yaml_text(text: str, source: str, *, max_depth: int = MAX_YAML_DEPTH) -
     if nesting_depth(data, max_depth) > max_depth:
         raise ConfigError(f"{source} is nested deeper than {max_depth} levels")
     return data
+
+
+def plain_scalars(obj: Any, _depth: int = 0) -> Any:
+    """Return ``obj`` with numpy scalars (``np.int64(64)``, ``np.float32``, ``np.bool_``) made Python
+    scalars, inside dicts, lists and tuples too (so a sweep built on ``np.arange`` gives the same designs,
+    hashes and YAML as plain ints).  Nesting deeper than :data:`MAX_YAML_DEPTH` is a ConfigError."""
+    if _depth > MAX_YAML_DEPTH:
+        raise ConfigError(f"value is nested deeper than {MAX_YAML_DEPTH} levels")
+    if isinstance(obj, dict):
+        return {plain_scalars(k, _depth + 1): plain_scalars(v, _depth + 1) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(plain_scalars(v, _depth + 1) for v in obj)
+    if type(obj).__module__ == "numpy" and hasattr(obj, "item") and getattr(obj, "ndim", 1) == 0:
+        return obj.item()
+    return obj

@@ -11,6 +11,7 @@ tensor or another activation (``b_tensor``).  Elementwise ops (``eltwise``,
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -60,6 +61,11 @@ COLUMNS = (
     "count",
 )
 INT_COLUMNS = ("M", "K", "N", "batch", "layer", "count")
+#: Largest M, K, N, batch, count (and layer): 2^53, so MAC and byte totals (products of them) stay
+#: exact Python ints and every column fits int64; the fast models' time does not grow with the sizes.
+MAX_DIM = 2**53
+#: Longest op name (characters).
+MAX_NAME_LEN = 1024
 
 
 @dataclass(frozen=True)
@@ -93,19 +99,25 @@ class Op:
     count: int = 1
 
     def __post_init__(self) -> None:
-        if not isinstance(self.name, str) or not self.name:
-            raise ConfigError(f"name must be a non-empty string, not {self.name!r}")
+        from archsim.core.fields import bounded_str
+
+        bounded_str("name", self.name, maximum=MAX_NAME_LEN)
         require_choice("kind", self.kind, KINDS)
-        for dim in ("M", "K", "N", "batch", "count"):
-            require_positive_int(dim, getattr(self, dim))
+        for dim in ("M", "K", "N", "batch", "count"):  # numpy integers accepted, stored as int
+            object.__setattr__(self, dim, require_positive_int(dim, getattr(self, dim), MAX_DIM))
         if self.kind == "gemv" and self.M != 1:
             raise ConfigError(f"M must be 1 for a gemv, not {self.M!r}")
         for field in ("a_precision", "b_precision", "out_precision"):
             require_choice(field, getattr(self, field), PRECISIONS)
         require_choice("b_tensor", self.b_tensor, B_TENSORS)
         require_choice("phase", self.phase, PHASES)
-        if isinstance(self.layer, bool) or not isinstance(self.layer, int) or self.layer < -1:
-            raise ConfigError(f"layer must be an integer >= -1, not {self.layer!r}")
+        from archsim.core.fields import short_repr
+
+        layer = self.layer
+        if isinstance(layer, bool) or type(layer).__name__ == "bool_" or not isinstance(layer, numbers.Integral) \
+                or not -1 <= int(layer) <= MAX_DIM:
+            raise ConfigError(f"layer must be an integer >= -1, not {short_repr(layer)}")
+        object.__setattr__(self, "layer", int(layer))
 
     @property
     def is_matrix(self) -> bool:

@@ -15,11 +15,14 @@ import numpy as np
 import pandas as pd
 
 from archsim.core.errors import ConfigError
+from archsim.core.fields import short_repr
 from archsim.workloads.op import (
     B_TENSORS,
     COLUMNS,
     INT_COLUMNS,
     KINDS,
+    MAX_DIM,
+    MAX_NAME_LEN,
     PHASES,
     PRECISIONS,
     Op,
@@ -176,22 +179,24 @@ def _parse_int(source: str, i: int, col: str, value: object, lowest: int) -> int
         parsed = None
     elif isinstance(value, (int, np.integer)):
         parsed = int(value)
-    elif isinstance(value, (float, np.floating)) and float(value).is_integer():
+    elif isinstance(value, (float, np.floating)) and np.isfinite(value) and float(value).is_integer():
         parsed = int(value)
-    elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    elif isinstance(value, str) and len(value) <= 40 and value.strip().lstrip("-").isdigit():
         parsed = int(value.strip())
     else:
         parsed = None
-    if parsed is None or parsed < lowest:
+    if parsed is None or parsed < lowest or parsed > MAX_DIM:
         what = "a positive integer" if lowest == 1 else "an integer >= -1"
-        raise ConfigError(f"{source}: row {i + 1}, column {col}: must be {what}, not {value!r}")
+        raise ConfigError(f"{source}: row {i + 1}, column {col}: must be {what} <= 2^53, not {short_repr(value)}")
     return parsed
 
 
 def _parse_str(source: str, i: int, col: str, value: object) -> str:
-    if not isinstance(value, str) or (col == "name" and not value):
-        raise ConfigError(f"{source}: row {i + 1}, column {col}: must be a non-empty string, not {value!r}")
+    if not isinstance(value, str) or (col == "name" and not value) or len(value) > MAX_NAME_LEN:
+        raise ConfigError(f"{source}: row {i + 1}, column {col}: must be a non-empty string of at most "
+                          f"{MAX_NAME_LEN} characters, not {short_repr(value)}")
     allowed = _CHOICES.get(col)
     if allowed is not None and value not in allowed:
-        raise ConfigError(f"{source}: row {i + 1}, column {col}: must be one of {', '.join(allowed)}, not {value!r}")
+        raise ConfigError(f"{source}: row {i + 1}, column {col}: must be one of {', '.join(allowed)}, "
+                          f"not {short_repr(value)}")
     return value

@@ -51,6 +51,13 @@ _SUM_COLS = ("cycles", "compute_cycles", "stall_memory_cycles", "stall_launch_cy
              "core_busy_cycles", "dram_busy_cycles", "vector_busy_cycles", "sram_l2_read_bytes", "sram_l2_write_bytes")
 
 
+#: Upper bounds of count fields: the fast model's time and memory grow linearly with ``cores`` (about 3.5 us
+#: per core: 2^20 cores, the size of a wafer-scale engine such as Cerebras WSE-2's 850k cores, take ~4 s
+#: per op; 2^40 would exhaust memory); the other bounds are far above any published design.
+_FIELD_MAX = {"cores": 2**20, "arrays_per_core": 2**10, "core_rows": 2**16, "core_cols": 2**16, "mac_depth": 2**10,
+              "vector_lanes": 2**20, "dma_engines": 2**16, "max_split_k": 2**16, "k_step": 2**20}
+
+
 @dataclass(frozen=True)
 class NpuDesign:
     """A multi-core NPU.
@@ -133,7 +140,7 @@ class NpuDesign:
             raise ConfigError(f"name must be a non-empty string, not {self.name!r}")
         for f in ("cores", "core_rows", "core_cols", "arrays_per_core", "mac_depth", "scratchpad_bytes",
                   "vector_lanes", "dma_engines", "max_split_k", "k_step"):
-            require_positive_int(f, getattr(self, f))
+            object.__setattr__(self, f, require_positive_int(f, getattr(self, f), _FIELD_MAX.get(f, 2**53)))
         require_choice("dataflow", self.dataflow, ("os", "ws", "is"))
         require_choice("a_precision", self.a_precision, PRECISIONS)
         require_choice("b_precision", self.b_precision, PRECISIONS)

@@ -27,6 +27,14 @@ from archsim.core.errors import ConfigError, require_nonneg_int, require_positiv
 from archsim.core.fields import replace_checked
 
 _COUNT_FIELDS = ("channels", "pseudo_channels", "ranks", "bank_groups", "banks_per_group", "rows", "columns")
+#: Upper bounds of the organization fields (far above any JEDEC part: HBM3 has 16 channels x 2
+#: pseudo-channels x 16 banks); the timing model keeps per-bank state, so counts like 2^40 would
+#: exhaust memory before the first command.
+_COUNT_MAX = {"channels": 4096, "pseudo_channels": 64, "ranks": 256, "bank_groups": 1024, "banks_per_group": 1024,
+              "rows": 2**32, "columns": 2**24, "burst_length": 2**16, "device_width": 2**16, "bus_width": 2**20,
+              "data_rate": 64}
+#: Most banks (all channels, pseudo-channels, ranks) one spec may describe.
+MAX_BANKS = 2**20
 _POSITIVE_TIMINGS = ("CL", "CWL", "tRP", "tRAS", "tRC", "tCCD_S", "tCCD_L", "tRRD_S", "tRRD_L", "tFAW", "tWR",
                      "tWTR_S", "tWTR_L", "tRTP", "tRFC", "tREFI")
 
@@ -88,7 +96,14 @@ class DramSpec:
         for f in ("tRCD", "tRCDRD", "tRCDWR", "tRTRS", "tRFCb", "tREFIb"):
             require_nonneg_int(f, getattr(self, f))
         for f in ("burst_length", "device_width", "bus_width", "data_rate") + _COUNT_FIELDS:
-            require_positive_int(f, getattr(self, f))
+            object.__setattr__(self, f, require_positive_int(f, getattr(self, f), _COUNT_MAX.get(f, 2**53)))
+        banks = self.channels * self.pseudo_channels * self.ranks * self.bank_groups * self.banks_per_group
+        if banks > MAX_BANKS:
+            raise ConfigError(
+                f"channels x pseudo_channels x ranks x bank_groups x banks_per_group must be at most {MAX_BANKS:,} "
+                f"(the models keep state per bank: {banks:,} banks would need about {banks * 200 / 2**30:.3g} GiB), "
+                f"not {banks:,}"
+            )
         for f in _COUNT_FIELDS + ("burst_length",):
             v = getattr(self, f)
             if v & (v - 1):
