@@ -20,8 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from archsim.core.errors import ConfigError, SimulationError, require_positive_int
+from archsim.dataflow import get_dataflow, plan_folds
 from archsim.dataflow._timing import fold_starts
-from archsim.dataflow.systolic import plan_folds
 
 
 @dataclass
@@ -30,7 +30,7 @@ class EdgeSchedule:
 
     Attributes:
         rows, cols, mac_depth, acc_bits: array parameters.
-        dataflow: ``os`` | ``ws`` | ``is`` (``variant`` is ``os`` or ``stationary``).
+        dataflow: a registered dataflow name (``variant`` is its hardware: ``os`` or ``stationary``).
         n_cycles: cycles of the schedule (last expected valid output + 1).
         l_valid, l_data, l_first, l_last, l_sel: ``n_cycles x rows`` left-edge inputs.
         t_valid, t_data, t_sel: ``n_cycles x cols`` top-edge inputs.
@@ -64,7 +64,7 @@ class EdgeSchedule:
     @property
     def variant(self) -> str:
         """``os`` or ``stationary`` (WS and IS share the stationary hardware)."""
-        return "os" if self.dataflow == "os" else "stationary"
+        return get_dataflow(self.dataflow).hardware
 
     def result(self, out: ArrayOutput) -> np.ndarray:
         """Return ``Cmat`` (``batch x M x N``) assembled from the array outputs (partial sums added)."""
@@ -157,13 +157,9 @@ def systolic_schedule(
     T = int(starts[-1]) + plan.fold_tail(d, int(fa["L"][-1]))
 
     # zero-padded operands so every fold is a full R x C tile
-    l1, l2, l3 = plan.loops
-    if dataflow == "os":
-        Mp, Kp, Np = l1 * R, K, l2 * Cc
-    elif dataflow == "ws":
-        Mp, Kp, Np = M, l3 * R, l2 * Cc
-    else:
-        Mp, Kp, Np = l2 * Cc, l3 * R, N
+    flow = plan.flow
+    Mp, Kp, Np = flow.padded_shape(R, Cc, M, K, N, plan.loops)
+    os_hw = flow.hardware == "os"
     dt = np.result_type(A3.dtype, B3.dtype)
     Ap = np.zeros((batch, Mp, Kp), dtype=dt)
     Ap[:, :M, :K] = A3
@@ -190,7 +186,7 @@ def systolic_schedule(
         b, m0, k0, n0, L = (int(fa[key][f]) for key in ("b", "m0", "k0", "n0", "L"))
         ll = np.arange(L)[None, :]
         S = int(starts[f])
-        if dataflow == "os":
+        if os_hw:
             t = S + ii + ll  # R x L
             _claim(l_valid, t, ii, "left", f)
             l_data[t, ii] = Ap[b, m0 : m0 + R, k0 : k0 + L]
@@ -208,12 +204,7 @@ def systolic_schedule(
             continue
         P = int(preloads[f])
         sel = f % 2
-        if dataflow == "ws":
-            stat = Bp[b, k0 : k0 + R, n0 : n0 + Cc]  # R x C, PE(i,j) = B[k0+i, n0+j]
-            stream = Ap[b, m0 : m0 + L, k0 : k0 + R].T  # R x L: row i gets A[m0+l, k0+i]
-        else:
-            stat = Ap[b, m0 : m0 + Cc, k0 : k0 + R].T  # R x C, PE(i,j) = A[m0+j, k0+i]
-            stream = Bp[b, k0 : k0 + R, n0 : n0 + L]  # R x L: row i gets B[k0+i, n0+l]
+        stat, stream = flow.stationary_tile(Ap, Bp, b, m0, k0, n0, R, Cc, L)
         t = P + jj + ss  # C x R preload steps
         _claim(t_valid, t, jj, "top", f)
         t_sel[t, jj] = sel
@@ -225,12 +216,7 @@ def systolic_schedule(
         t = S + ll + jj + R - 1 + d  # C x L
         expect[t, jj] = True
         out_b[t, jj] = b
-        if dataflow == "ws":
-            out_m[t, jj] = m0 + ll
-            out_n[t, jj] = n0 + jj
-        else:
-            out_m[t, jj] = m0 + jj
-            out_n[t, jj] = n0 + ll
+        out_m[t, jj], out_n[t, jj] = flow.output_index(m0, n0, ll, jj)
     return EdgeSchedule(
         R, Cc, dataflow, d, acc_bits, T, l_valid, l_data, l_first, l_last, l_sel, t_valid, t_data, t_sel,
         expect, out_b, out_m, out_n, starts, preloads, (batch, M, K, N),
@@ -256,7 +242,7 @@ def simulate_array(sched: EdgeSchedule) -> ArrayOutput:
 
     o_valid = np.zeros((T, Cc), dtype=bool)
     o_data = np.zeros((T, Cc), dtype=adt)
-    os_mode = sched.dataflow == "os"
+    os_mode = sched.variant == "os"
     # left operand registers, packed: [valid, data, first, last, sel] x R x C (what each PE saw)
     LE = np.stack([sched.l_valid, sched.l_data, sched.l_first, sched.l_last, sched.l_sel], axis=1).astype(adt)
     X = np.zeros((5, R, Cc), dtype=adt)

@@ -49,7 +49,8 @@ class _Ctx:
         self.F = plan.folds
         self.R = plan.rows
         self.pre = plan.preload
-        self.df = plan.dataflow
+        self.flow = plan.flow
+        self.stat_b = self.flow.stationary == "b"  # B preloaded (WS-like): B loads first, A streams
         self.L = fa["L"].tolist()
         self.tails = (fa["L"] + (plan.fold_tail(mac_depth, 0))).tolist()  # fold_tail is L + constant
         self.a_key = fa["a_key"].tolist()
@@ -67,11 +68,8 @@ class _Ctx:
             j += x
             seq.append(j)
         self.seq = seq
-        # which operand is stationary / streamed, and the stall cause of each
-        if self.df == "ws":
-            self.order = ("b", "a")
-        else:
-            self.order = ("a", "b")
+        # which operand is stationary (loaded first) / streamed, and the stall cause of each
+        self.order = ("b", "a") if self.stat_b else ("a", "b")
 
     def tail_of(self, f: int) -> int:
         return self.tails[f]
@@ -92,15 +90,16 @@ class _Ctx:
         return ready["a"], ready["b"]
 
     def stream_terms(self, a_r: int, b_r: int, out_free: int) -> list[tuple[str, int]]:
-        if self.df == "ws":
+        stat = self.flow.stationary
+        if stat == "b":
             return [("ifmap_load", a_r), ("ofmap_store", out_free)]
-        if self.df == "is":
+        if stat == "a":
             return [("filter_load", b_r), ("ofmap_store", out_free)]
         return [("ifmap_load", a_r), ("filter_load", b_r), ("ofmap_store", out_free)]
 
     @property
     def stat_cause(self) -> str:
-        return "filter_load" if self.df == "ws" else "ifmap_load"
+        return "filter_load" if self.stat_b else "ifmap_load"
 
 
 def _blame(terms: list[tuple[str, int]]) -> str:
@@ -118,9 +117,8 @@ def fast_timing(plan: FoldPlan, traffic: dict, port: MemoryPort, mac_depth: int)
     stored output piece, issued in time order (the loop jumps from event to event).
     """
     c = _Ctx(plan, traffic, mac_depth)
-    F, R, L, pre, df = c.F, c.R, c.L, c.pre, c.df
-    ws = df == "ws"
-    os_ = df == "os"
+    F, R, L, pre = c.F, c.R, c.L, c.pre
+    ws = c.stat_b  # B stationary: B is the preloaded piece, A the streamed one
     a_key, b_key, a_load, b_load = c.a_key, c.b_key, c.a_load, c.b_load
     first, last, seq, store = c.first, c.last, c.seq, c.store
     tails = c.tails
@@ -220,7 +218,6 @@ def fast_timing(plan: FoldPlan, traffic: dict, port: MemoryPort, mac_depth: int)
             nl += 1
         else:  # pragma: no cover - the rules above cannot deadlock
             raise SimulationError(f"controller deadlock at fold {ns}")
-    del os_
     last_out = S[-1] + tails[F - 1]
     end = last_out
     while pending:
@@ -291,7 +288,7 @@ def exact_timing(plan: FoldPlan, traffic: dict, port: MemoryPort, mac_depth: int
             if ok:
                 if nmP[f] is None:
                     nmP[f] = t
-                stat_r = b_ready[f] if c.df == "ws" else a_ready[f]
+                stat_r = b_ready[f] if c.stat_b else a_ready[f]
                 if f < nl and stat_r <= t:
                     raw[stat_cause] += t - nmP[f]
                     P[f] = t

@@ -33,8 +33,8 @@ from archsim.core.errors import (
 )
 from archsim.core.fields import check_field_names, replace_checked
 from archsim.core.result import Result
+from archsim.dataflow.registry import dataflow_names
 from archsim.dataflow.systolic import (
-    DATAFLOWS,
     LOOP_ORDERS,
     fold_traffic,
     max_stream_chunk,
@@ -149,7 +149,7 @@ class SystolicArray:
             raise ConfigError(f"name must be a non-empty string, not {self.name!r}")
         require_positive_int("rows", self.rows)
         require_positive_int("cols", self.cols)
-        require_choice("dataflow", self.dataflow, DATAFLOWS)
+        require_choice("dataflow", self.dataflow, dataflow_names())
         require_choice("a_precision", self.a_precision, PRECISIONS)
         require_choice("b_precision", self.b_precision, PRECISIONS)
         require_positive_int("mac_depth", self.mac_depth)

@@ -1,5 +1,10 @@
-"""Dataflow mappings: how ops are folded and ordered onto hardware (systolic OS/WS/IS tiling ...)."""
+"""Dataflow mappings: how ops are folded and ordered onto hardware.
 
+Systolic dataflows are registered objects (:mod:`archsim.dataflow.registry`; one module each in
+:mod:`archsim.dataflow.flows`): look one up with :func:`get_dataflow`.
+"""
+
+from archsim.dataflow.registry import SystolicDataflow, dataflow_names, get_dataflow, register_dataflow
 from archsim.dataflow.systolic import (
     DATAFLOWS,
     FoldPlan,
@@ -12,8 +17,12 @@ from archsim.dataflow.systolic import (
 __all__ = [
     "DATAFLOWS",
     "FoldPlan",
+    "SystolicDataflow",
+    "dataflow_names",
+    "get_dataflow",
     "max_stream_chunk",
     "plan_folds",
+    "register_dataflow",
     "scalesim_compute_cycles",
     "systolic_compute_cycles",
 ]

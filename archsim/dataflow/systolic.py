@@ -1,4 +1,4 @@
-"""Systolic-array mapping: folds, loop order, stream chunking and buffer traffic of OS / WS / IS.
+"""Systolic-array mapping: folds, loop order, stream chunking and buffer traffic of any registered dataflow.
 
 Written once and used by both the exact and the fast model of
 :class:`archsim.arch.SystolicArray`.  Takes plain parameters (array rows/cols,
@@ -18,6 +18,9 @@ dataflow  fold loops (outer .. inner)    stream      stationary tile (per fold)
 ``ws``    batch, m-chunk, n-tile, k-tile  ``M``       ``B[k-tile, n-tile]``
 ``is``    batch, n-chunk, m-tile, k-tile  ``N``       ``A[m-tile, k-tile]^T``
 ========  =============================  ==========  ====================================
+
+Each dataflow is a registered object (:mod:`archsim.dataflow.registry`, one module per dataflow
+in :mod:`archsim.dataflow.flows`); this module asks it, never branches on its name.
 """
 
 from __future__ import annotations
@@ -29,13 +32,12 @@ from functools import cached_property
 import numpy as np
 
 from archsim.core.errors import ConfigError, require_choice, require_positive_int
+from archsim.dataflow.registry import SystolicDataflow, cdiv, dataflow_names, get_dataflow
 
-DATAFLOWS = ("os", "ws", "is")
+#: Names of the registered systolic dataflows (``os``, ``ws``, ``is`` and any added in dataflow/flows).
+DATAFLOWS = dataflow_names()
 LOOP_ORDERS = ("default", "swapped")
-
-
-def _cdiv(a: int, b: int) -> int:
-    return -(-a // b)
+_cdiv = cdiv
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,7 @@ class FoldPlan:
     """How one matrix op maps onto a ``rows x cols`` array.
 
     Attributes:
-        dataflow: ``os`` | ``ws`` | ``is``.
+        dataflow: name of a registered dataflow (``os`` | ``ws`` | ``is`` ...).
         rows, cols: array size (PEs).
         M, K, N, batch: the op's shape (elements).
         max_chunk: longest stream per fold (elements); 0 = no limit.
@@ -63,7 +65,7 @@ class FoldPlan:
     order: str = "default"
 
     def __post_init__(self) -> None:
-        require_choice("dataflow", self.dataflow, DATAFLOWS)
+        get_dataflow(self.dataflow)
         require_choice("loop_order", self.order, LOOP_ORDERS)
         for f in ("rows", "cols", "M", "K", "N", "batch"):
             require_positive_int(f, getattr(self, f))
@@ -72,9 +74,14 @@ class FoldPlan:
 
     # -- shape of the fold loops --------------------------------------
     @property
+    def flow(self) -> SystolicDataflow:
+        """The registered dataflow object."""
+        return get_dataflow(self.dataflow)
+
+    @property
     def stream(self) -> int:
         """Full stream length of the op (elements): K (OS), M (WS), N (IS)."""
-        return {"os": self.K, "ws": self.M, "is": self.N}[self.dataflow]
+        return self.flow.stream(self.M, self.K, self.N)
 
     @property
     def chunks(self) -> int:
@@ -94,12 +101,7 @@ class FoldPlan:
     @property
     def loops(self) -> tuple[int, int, int]:
         """Trip counts of the three fold loops inside ``batch`` (outer .. inner)."""
-        R, C = self.rows, self.cols
-        if self.dataflow == "os":
-            return _cdiv(self.M, R), _cdiv(self.N, C), self.chunks
-        if self.dataflow == "ws":
-            return self.chunks, _cdiv(self.N, C), _cdiv(self.K, R)
-        return self.chunks, _cdiv(self.M, C), _cdiv(self.K, R)
+        return self.flow.loops(self.rows, self.cols, self.M, self.K, self.N, self.chunks)
 
     @property
     def folds(self) -> int:
@@ -110,7 +112,7 @@ class FoldPlan:
     @property
     def preload(self) -> bool:
         """True if folds preload a stationary tile (WS / IS)."""
-        return self.dataflow != "os"
+        return self.flow.preload
 
     @property
     def uniform(self) -> bool:
@@ -124,11 +126,8 @@ class FoldPlan:
 
     def fold_tail(self, mac_depth: int, L: int | None = None) -> int:
         """Cycles from a fold's start ``S_f`` to one past its last valid output (stream ``L``)."""
-        R, C, d = self.rows, self.cols, mac_depth
         L = self.last_chunk_len if L is None else L
-        if self.dataflow == "os":
-            return L + d + 2 * R + C - 3
-        return L + R + C + d - 2
+        return self.flow.fold_tail(self.rows, self.cols, mac_depth, L)
 
     def first_start(self) -> int:
         """Start cycle ``S_0`` of the first fold with ideal memory (after the first preload for WS/IS)."""
@@ -154,76 +153,23 @@ class FoldPlan:
         accumulating into its output piece), ``a_elems, b_elems, out_elems`` (real elements of
         the fold's A piece, B piece and output piece).
         """
-        R, C, M, K, N = self.rows, self.cols, self.M, self.K, self.N
         l1, l2, l3 = self.loops
-        shape = (self.batch, l1, l2, l3)
         if self.order == "swapped":
             b, i2, i1, i3 = (x.ravel().astype(np.int64) for x in np.indices((self.batch, l2, l1, l3)))
         else:
-            b, i1, i2, i3 = (x.ravel().astype(np.int64) for x in np.indices(shape))
-        Lc, q = self.chunk_len, self.chunks
-        zero = np.zeros_like(b)
-        if self.dataflow == "os":
-            mi, ni, ci = i1, i2, i3
-            m0, n0, k0 = mi * R, ni * C, ci * Lc
-            L = np.where(ci == q - 1, self.last_chunk_len, Lc)
-            r = np.minimum(R, M - m0)
-            c = np.minimum(C, N - n0)
-            a_key = np.ravel_multi_index((b, mi, ci), (self.batch, l1, q))
-            a_scope = np.ravel_multi_index((b, mi), (self.batch, l1))
-            b_key = np.ravel_multi_index((b, ci, ni), (self.batch, q, l2))
-            b_scope = b
-            out_key = np.ravel_multi_index((b, mi, ni), (self.batch, l1, l2))
-            first, last = ci == 0, ci == q - 1
-            a_el, b_el, o_el = r * L, L * c, r * c
-        elif self.dataflow == "ws":
-            qi, ni, ki = i1, i2, i3
-            m0, n0, k0 = qi * Lc, ni * C, ki * R
-            L = np.where(qi == q - 1, self.last_chunk_len, Lc)
-            r = np.minimum(R, K - k0)
-            c = np.minimum(C, N - n0)
-            a_key = np.ravel_multi_index((b, qi, ki), (self.batch, q, l3))
-            a_scope = np.ravel_multi_index((b, qi), (self.batch, q))
-            b_key = np.ravel_multi_index((b, ki, ni), (self.batch, l3, l2))
-            b_scope = b
-            out_key = np.ravel_multi_index((b, qi, ni), (self.batch, q, l2))
-            first, last = ki == 0, ki == l3 - 1
-            a_el, b_el, o_el = L * r, r * c, L * c
-        else:
-            qi, mi, ki = i1, i2, i3
-            n0, m0, k0 = qi * Lc, mi * C, ki * R
-            L = np.where(qi == q - 1, self.last_chunk_len, Lc)
-            r = np.minimum(R, K - k0)
-            c = np.minimum(C, M - m0)
-            a_key = np.ravel_multi_index((b, mi, ki), (self.batch, l2, l3))
-            a_scope = b
-            b_key = np.ravel_multi_index((b, ki, qi), (self.batch, l3, q))
-            b_scope = np.ravel_multi_index((b, qi), (self.batch, q))
-            out_key = np.ravel_multi_index((b, mi, qi), (self.batch, l2, q))
-            first, last = ki == 0, ki == l3 - 1
-            a_el, b_el, o_el = c * r, r * L, c * L
-        del zero
-        return {
-            "b": b, "m0": m0, "k0": k0, "n0": n0, "L": L.astype(np.int64), "r": r, "c": c,
-            "a_key": a_key, "b_key": b_key, "out_key": out_key, "a_scope": a_scope, "b_scope": b_scope,
-            "out_first": first.astype(np.int64), "out_last": last.astype(np.int64),
-            "a_elems": a_el.astype(np.int64), "b_elems": b_el.astype(np.int64), "out_elems": o_el.astype(np.int64),
-        }
+            b, i1, i2, i3 = (x.ravel().astype(np.int64) for x in np.indices((self.batch, l1, l2, l3)))
+        out = {"b": b}
+        out.update(self.flow.fold_fields(self, b, i1, i2, i3))
+        for key in ("out_first", "out_last", "L", "a_elems", "b_elems", "out_elems"):
+            out[key] = np.asarray(out[key]).astype(np.int64)
+        return out
 
     def scope_elems(self) -> tuple[np.ndarray, np.ndarray]:
         """Per-fold elements of the A and B reuse scopes (what must fit a half buffer to load once)."""
         fa = self.fold_arrays
-        M, K, N = self.M, self.K, self.N
-        whole_a, whole_b = np.full_like(fa["b"], M * K), np.full_like(fa["b"], K * N)
         if self.order == "swapped":  # the operand indexed by the (new) outer loop is reused per outer tile
-            if self.dataflow == "is":
-                return fa["c"] * K, whole_b
-            return whole_a, K * fa["c"]
-        if self.dataflow == "os":
-            return fa["r"] * K, whole_b
-        if self.dataflow == "ws":
-            return fa["L"] * K, whole_b
-        return whole_a, K * fa["L"]
+            return self.flow.swapped_scope_elems(self, fa)
+        return self.flow.scope_elems(self, fa)
 
 
 def plan_folds(dataflow: str, rows: int, cols: int, M: int, K: int, N: int, batch: int = 1,
@@ -237,8 +183,7 @@ def systolic_compute_cycles(
 ) -> int:
     """Return the cycles of one GEMM with ideal memory (first valid input .. last valid output, inclusive)."""
     require_positive_int("mac_depth", mac_depth)
-    if not isinstance(dataflow, str):
-        raise ConfigError(f"dataflow must be one of {', '.join(DATAFLOWS)}, not {dataflow!r}")
+    get_dataflow(dataflow)
     return plan_folds(dataflow, rows, cols, M, K, N, batch).compute_cycles(mac_depth)
 
 
@@ -251,31 +196,15 @@ def max_stream_chunk(
     Raises :class:`ConfigError` naming the buffer when not even one element of stream (one tile
     row) or the fixed-size stationary/output tile fits.
     """
-    R, C = rows, cols
-
-    def need(field: str, half: int, nbytes: float, what: str) -> None:
-        if nbytes > half:
+    flow = get_dataflow(dataflow)
+    halves = {"ifmap": ifmap_half, "filter": filter_half, "ofmap": ofmap_half}
+    for buf, nbytes, what in flow.buffer_needs(rows, cols, a_bytes, b_bytes, acc_bytes):
+        if nbytes > halves[buf]:
             raise ConfigError(
-                f"{field} must be at least {2 * math.ceil(nbytes)} bytes (double-buffered {what}), not {2 * half}"
+                f"{buf}_sram_bytes must be at least {2 * math.ceil(nbytes)} bytes (double-buffered {what}), "
+                f"not {2 * halves[buf]}"
             )
-
-    limits = []
-    if dataflow == "os":
-        need("ifmap_sram_bytes", ifmap_half, R * a_bytes, f"column of {R} A elements")
-        need("filter_sram_bytes", filter_half, C * b_bytes, f"row of {C} B elements")
-        need("ofmap_sram_bytes", ofmap_half, R * C * acc_bytes, f"{R}x{C} output tile")
-        limits += [ifmap_half // (R * a_bytes), filter_half // (C * b_bytes)]
-    elif dataflow == "ws":
-        need("filter_sram_bytes", filter_half, R * C * b_bytes, f"{R}x{C} weight tile")
-        need("ifmap_sram_bytes", ifmap_half, R * a_bytes, f"row of {R} A elements")
-        need("ofmap_sram_bytes", ofmap_half, C * acc_bytes, f"row of {C} partial sums")
-        limits += [ifmap_half // (R * a_bytes), ofmap_half // (C * acc_bytes)]
-    else:
-        need("ifmap_sram_bytes", ifmap_half, R * C * a_bytes, f"{C}x{R} input tile")
-        need("filter_sram_bytes", filter_half, R * b_bytes, f"column of {R} B elements")
-        need("ofmap_sram_bytes", ofmap_half, C * acc_bytes, f"column of {C} partial sums")
-        limits += [filter_half // (R * b_bytes), ofmap_half // (C * acc_bytes)]
-    return int(min(limits))
+    return int(min(flow.stream_limits(rows, cols, a_bytes, b_bytes, acc_bytes, halves)))
 
 
 def resident_block_chunk(
@@ -303,9 +232,11 @@ def resident_block_chunk(
         a_bytes, b_bytes: bytes per A / B element; ifmap_half, filter_half: half-buffer bytes.
         max_chunk: the stream limit of one fold from :func:`max_stream_chunk` (0 = none).
     """
-    if dataflow == "os":
+    flow = get_dataflow(dataflow)
+    if flow.blocked is None:
         return 0
-    stream, half, nbytes = (M, ifmap_half, a_bytes) if dataflow == "ws" else (N, filter_half, b_bytes)
+    stream = flow.stream(M, K, N)
+    half, nbytes = (ifmap_half, a_bytes) if flow.blocked == "a" else (filter_half, b_bytes)
     limit = stream if max_chunk == 0 else min(stream, max_chunk)
     fit = int(half // (K * nbytes))  # longest block whose K x L operand slice fits the half buffer
     if fit >= _cdiv(stream, _cdiv(stream, limit)) or fit < 2 * rows:
@@ -372,6 +303,4 @@ def scalesim_compute_cycles(rows: int, cols: int, M: int, K: int, N: int, datafl
     ``F x per-fold - 1``.  Offered for comparison only (docs/systolic.md).
     """
     plan = plan_folds(dataflow, rows, cols, M, K, N, batch)
-    R, C = rows, cols
-    per = {"os": K + R + C - 2, "ws": 2 * R + M + C - 2, "is": 2 * R + N + C - 2}[dataflow]
-    return plan.folds * per - 1
+    return plan.folds * plan.flow.scalesim_fold_cycles(rows, cols, M, K, N) - 1

@@ -33,7 +33,8 @@ from archsim.core.errors import ConfigError
 
 __all__ = ["OsArray", "OsPE", "StationaryArray", "StationaryPE", "systolic_array"]
 
-VARIANTS = {"os": "os", "ws": "stationary", "is": "stationary", "stationary": "stationary"}
+#: Hardware variants of docs/microarch.md (a dataflow name maps to its variant through the dataflow registry).
+VARIANTS = ("os", "stationary")
 
 
 def _check(field: str, value: object, lo: int, hi: int) -> int:
@@ -264,9 +265,10 @@ class StationaryArray(_ArrayBase):
 
 def systolic_array(rows: int, cols: int, dataflow: str, mac_depth: int = 1, data_bits: int = 8,
                    acc_bits: int = 32) -> OsArray | StationaryArray:
-    """Return the array for ``dataflow``: ``os`` -> :class:`OsArray`, ``ws``/``is`` -> :class:`StationaryArray`."""
-    variant = VARIANTS.get(dataflow) if isinstance(dataflow, str) else None
-    if variant is None:
-        raise ConfigError(f"dataflow must be one of os, ws, is, not {dataflow!r}")
+    """Return the array for ``dataflow`` (a registered dataflow name, or a variant ``os`` | ``stationary``):
+    hardware ``os`` -> :class:`OsArray`, ``stationary`` (WS, IS) -> :class:`StationaryArray`."""
+    from archsim.dataflow import get_dataflow
+
+    variant = dataflow if dataflow in VARIANTS else get_dataflow(dataflow).hardware
     cls = OsArray if variant == "os" else StationaryArray
     return cls(rows, cols, mac_depth=mac_depth, data_bits=data_bits, acc_bits=acc_bits)

@@ -28,8 +28,9 @@ from typing import Any
 import numpy as np
 
 from archsim.arch import ArrayOutput, simulate_array, systolic_compute_cycles, systolic_schedule
+from archsim.dataflow import dataflow_names, get_dataflow
 from archsim.dataflow.systolic import plan_folds
-from archsim.rtl._array import VARIANTS, systolic_array
+from archsim.rtl._array import systolic_array
 from archsim.rtl._build import simulate
 from archsim.rtl._pe import StreamPE
 
@@ -161,7 +162,7 @@ def run_array_gemms(rows: int, cols: int, variant: str, cases: Sequence[ArrayCas
     margin = rows + cols + mac_depth + 8
     scheds, gemms = [], []
     for case in cases:
-        if VARIANTS[case.dataflow] != array.variant:
+        if get_dataflow(case.dataflow).hardware != array.variant:
             raise ValueError(f"case dataflow {case.dataflow} does not run on the {array.variant} array")
         s = _schedule(case, rows, cols, mac_depth, acc_bits)
         cols_packed = [_pack_lanes(getattr(s, p), bits.get(p, 1)) for p in ports]
@@ -328,7 +329,7 @@ def random_suite(seed: int = 0, designs_per_variant: int = 6, cases_per_design: 
     rng = np.random.default_rng(seed)
     suite = []
     for variant in ("os", "stationary"):
-        dataflows = ("os",) if variant == "os" else ("ws", "is")
+        dataflows = tuple(n for n in dataflow_names() if get_dataflow(n).hardware == variant)
         for n in range(designs_per_variant):
             if n == 0:
                 R, C, d = 1, 1, 1
@@ -351,7 +352,7 @@ def random_suite(seed: int = 0, designs_per_variant: int = 6, cases_per_design: 
                 df = dataflows[c % len(dataflows)]
                 chunk, stall = 0, None
                 if c >= cases_per_design:  # the irregular schedules
-                    stream = {"os": K, "ws": M, "is": N}[df]
+                    stream = get_dataflow(df).stream(M, K, N)
                     chunk = int(rng.integers(1, stream)) if stream > 1 else 0
                     if c == cases_per_design + 1:
                         stall = int(rng.integers(1 << 30))

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from archsim.core.errors import ConfigError
+from archsim.dataflow.registry import dataflow_names
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -24,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lanes", type=int, default=None, help="PE: adder-tree lanes (default 4)")
     p.add_argument("--rows", type=int, default=4, help="array rows R (default 4)")
     p.add_argument("--cols", type=int, default=4, help="array columns C (default 4)")
-    p.add_argument("--dataflow", default="os", choices=["os", "ws", "is"], help="array dataflow (ws/is: same RTL)")
+    p.add_argument("--dataflow", default="os", choices=list(dataflow_names()), help="array dataflow (ws/is: same RTL)")
     p.add_argument("--mac-depth", type=int, default=1, help="array MAC pipeline depth d (default 1)")
     p.add_argument("--data-bits", type=int, default=8, help="array operand bits (default 8)")
     p.add_argument("--acc-bits", type=int, default=32, help="array accumulator bits (default 32)")
@@ -47,7 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--precision", default="int8,int4", help="comma list of int8, int4 (default both)")
     p.add_argument("--variant", default="mac,bitserial,addertree", help="comma list of PE variants")
     p.add_argument("--array", default=None, metavar="RxC", help="also synthesize an R x C array, e.g. 4x4")
-    p.add_argument("--dataflow", default="os", choices=["os", "ws", "is"], help="dataflow of --array")
+    p.add_argument("--dataflow", default="os", choices=list(dataflow_names()), help="dataflow of --array")
     p.add_argument("--mac-depth", type=int, default=1, help="MAC pipeline depth of --array")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("-o", "--output", default=None, help="also write the table (.csv)")

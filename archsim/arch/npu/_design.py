@@ -35,6 +35,7 @@ from archsim.core.fields import check_field_names, replace_checked
 from archsim.core.result import Result
 from archsim.dataflow.attention import plan_fused_attention, split_kv
 from archsim.dataflow.npu_partition import Partition, candidate_partitions
+from archsim.dataflow.registry import dataflow_names
 from archsim.dataflow.systolic import systolic_compute_cycles
 from archsim.memory.interface import BandwidthMemory, MemoryPort
 from archsim.workloads.op import PRECISION_BYTES, PRECISIONS, VECTOR_FLOPS_PER_ELEMENT, Op
@@ -141,7 +142,7 @@ class NpuDesign:
         for f in ("cores", "core_rows", "core_cols", "arrays_per_core", "mac_depth", "scratchpad_bytes",
                   "vector_lanes", "dma_engines", "max_split_k", "k_step"):
             object.__setattr__(self, f, require_positive_int(f, getattr(self, f), _FIELD_MAX.get(f, 2**53)))
-        require_choice("dataflow", self.dataflow, ("os", "ws", "is"))
+        require_choice("dataflow", self.dataflow, dataflow_names())
         require_choice("a_precision", self.a_precision, PRECISIONS)
         require_choice("b_precision", self.b_precision, PRECISIONS)
         for f in ("freq_mhz", "scratchpad_gbps", "l2_bandwidth_gbps", "noc_link_gbps", "dma_gbps",
