@@ -16,9 +16,18 @@ __all__ = [
 
 # Importing the design families registers their types and presets with the registry
 # (``archsim designs``, ``archsim run --design NAME``, ``type: npu|pim|fpga`` in design files).
-from archsim.arch import fpga, npu, pim  # noqa: E402,F401
+from archsim.arch import (  # noqa: E402,F401
+    fpga,
+    hetero,  # noqa: E402,F401,I001  (after npu and pim: its presets use theirs)
+    npu,
+    pim,
+)
 from archsim.arch.fpga import FpgaEngine  # noqa: E402
 from archsim.arch.npu import NpuDesign, NpuPimDesign  # noqa: E402
 from archsim.arch.pim import PimDesign  # noqa: E402
 
 __all__ += ["FpgaEngine", "NpuDesign", "NpuPimDesign", "PimDesign"]
+from archsim.arch import system  # noqa: E402,F401
+from archsim.arch.system import SystemDesign  # noqa: E402
+
+__all__ += ["SystemDesign"]

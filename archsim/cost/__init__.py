@@ -16,12 +16,15 @@ from archsim.cost._price import build_models, price, price_result
 from archsim.cost._rtl import calibrate_from_rtl, clear_rtl_calibration, rtl_calibration
 from archsim.cost._scaling import area_factor, energy_factor, leakage_w_per_mm2, sram_mm2_per_mib
 from archsim.cost._tables import ALL_TABLES, Entry
+from archsim.cost.link import LINK_PJ_PER_BIT, LinkEnergy
 
 __all__ = [
     "ALL_TABLES",
     "MODELS",
     "CostModel",
     "Entry",
+    "LINK_PJ_PER_BIT",
+    "LinkEnergy",
     "area_factor",
     "build_model",
     "build_models",

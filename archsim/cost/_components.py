@@ -494,11 +494,20 @@ class PimUnit(CostModel):
         """Return the energy of moving the same bits off the HBM2 stack in pJ (for comparison)."""
         return self.col_bits * sum(float(e.value) for e in HBM2_SPLIT_PJ_PER_BIT.values())
 
+    def tsv_bit(self) -> float:
+        """Return the energy of moving one bit through the TSVs to the logic die in pJ (logic-die PIM).
+
+        Upper bound: O'Connor et al.'s HBM2 I/O share covers the TSVs *and* the interposer; the TSV part alone
+        is not split out there.
+        """
+        return float(HBM2_SPLIT_PJ_PER_BIT["io"].value)
+
     def columns(self) -> tuple[str, ...]:
-        return ("pim_mac_count", "pim_col_access_count")
+        return ("pim_mac_count", "pim_col_access_count", "pim_tsv_bytes")
 
     def dynamic_pj(self, ops: pd.DataFrame) -> np.ndarray:
-        return _col(ops, "pim_mac_count") * self.mac() + _col(ops, "pim_col_access_count") * self.col_access()
+        return (_col(ops, "pim_mac_count") * self.mac() + _col(ops, "pim_col_access_count") * self.col_access()
+                + _col(ops, "pim_tsv_bytes") * 8 * self.tsv_bit())
 
     def model_area_mm2(self) -> float | None:
         return None if self.unit_area_mm2 is None else self.count * self.unit_area_mm2

@@ -24,6 +24,7 @@ _ACTION_PATTERNS = (
     r"^dram_(act|rd|wr|pre|ref)_count$",
     r"^noc_hop_bytes$",
     r"^pim_(mac|col_access)_count$",
+    r"^pim_tsv_bytes$",
     r"^vector_op_count$",
 )
 CATEGORIES = ("compute", "rf", "sram", "noc", "dram", "pim", "other")

@@ -132,6 +132,24 @@ _LIST = [
            "Yang et al. 2024, Qwen2 Technical Report, Table 1; HF Qwen/Qwen2-57B-A14B config.json",
            num_experts=64, top_k=8, expert_intermediate_size=2560, shared_expert_intermediate_size=20480,
            shared_expert_gate=True, published_active_params=14 * B),
+    # Dubey et al. 2024 "The Llama 3 Herd of Models", Table 3: 405B: 126 layers, model dim 16384, FFN dim
+    # 53248, 128 heads, 8 KV heads, vocab 128000 (HF config.json: 128256), RoPE; 128k context (Llama 3.1).
+    _llama("llama3-405b", "llama", 16384, 126, 128, 8, 53248, 128256, 131072, 405 * B,
+           "Dubey et al. 2024, The Llama 3 Herd of Models, Table 3; HF meta-llama/Llama-3.1-405B config.json"),
+    # DeepSeek-AI 2024 "DeepSeek-V3 Technical Report", Sec. 4.2 and HF deepseek-ai/DeepSeek-V3 config.json:
+    # 61 layers, hidden 7168, 128 heads, MLA (q_lora_rank 1536, kv_lora_rank 512, per-head no-RoPE 128 +
+    # RoPE 64 query/key dims, value 128), first 3 layers dense (FFN 18432), then 1 shared + 256 routed
+    # experts (2048 each), 8 routed per token; vocab 129280; 671B total, 37B activated per token.
+    # DeepSeek-R1 (DeepSeek-AI 2025) has the same architecture.
+    ModelConfig(
+        name="deepseek-v3", family="deepseek_v3", arch="decoder", hidden_size=7168, num_layers=61,
+        num_heads=128, num_kv_heads=128, head_dim=192, intermediate_size=18432, ffn_type="swiglu",
+        vocab_size=129280, max_positions=163840, norm_type="rmsnorm", position_embedding="rope",
+        num_experts=256, top_k=8, expert_intermediate_size=2048, shared_expert_intermediate_size=2048,
+        first_dense_layers=3, q_lora_rank=1536, kv_lora_rank=512, qk_rope_head_dim=64, v_head_dim=128,
+        source="DeepSeek-AI 2024, DeepSeek-V3 Technical Report, Sec. 4.2; HF deepseek-ai/DeepSeek-V3 config.json",
+        published_params=671 * B, published_active_params=37 * B,
+    ),
     # Dosovitskiy et al. 2021 "An Image is Worth 16x16 Words", Table 1: ViT-Base 12 layers, hidden 768,
     # MLP 3072, 12 heads, 86M params; 224 x 224 input, 16 x 16 patches; ImageNet-1k head (1000 classes).
     ModelConfig(

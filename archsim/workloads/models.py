@@ -51,6 +51,13 @@ class ModelConfig:
         expert_intermediate_size: inner size of each routed expert's SwiGLU FFN.
         shared_expert_intermediate_size: inner size of an always-active shared expert (0 = none).
         shared_expert_gate: the shared expert's output is scaled by a sigmoid gate (a hidden x 1 matrix).
+        first_dense_layers: MoE models: the first layers use a dense FFN of ``intermediate_size``
+            (DeepSeek-V3 ``first_k_dense_replace``).
+        q_lora_rank, kv_lora_rank, qk_rope_head_dim, v_head_dim: multi-head latent attention (MLA,
+            DeepSeek-V2/V3): queries through a rank-``q_lora_rank`` bottleneck (0 = a plain projection),
+            keys/values cached as one ``kv_lora_rank`` latent plus a shared ``qk_rope_head_dim`` RoPE key
+            per token; ``head_dim`` = query/key width per head (no-RoPE + RoPE parts), ``v_head_dim`` =
+            value width.  ``kv_lora_rank = 0`` = ordinary attention.
         image_size, patch_size, num_channels: vision models (sequence = (image/patch)^2 + 1 CLS token).
         num_classes: classifier outputs of vision models (0 = no head).
         source: citation for the numbers (paper table or model card).
@@ -81,6 +88,11 @@ class ModelConfig:
     expert_intermediate_size: int = 0
     shared_expert_intermediate_size: int = 0
     shared_expert_gate: bool = False
+    first_dense_layers: int = 0
+    q_lora_rank: int = 0
+    kv_lora_rank: int = 0
+    qk_rope_head_dim: int = 0
+    v_head_dim: int = 0
     image_size: int = 0
     patch_size: int = 0
     num_channels: int = 3
@@ -123,6 +135,11 @@ class ModelConfig:
             "top_k",
             "expert_intermediate_size",
             "shared_expert_intermediate_size",
+            "first_dense_layers",
+            "q_lora_rank",
+            "kv_lora_rank",
+            "qk_rope_head_dim",
+            "v_head_dim",
             "image_size",
             "patch_size",
             "num_classes",
@@ -133,6 +150,13 @@ class ModelConfig:
         for f in ("embed_dim", "sliding_window", "published_params", "published_active_params"):
             if getattr(self, f) is not None:
                 require_positive_int(f, getattr(self, f))
+        if self.kv_lora_rank and not self.v_head_dim:
+            raise ConfigError("v_head_dim must be positive for multi-head latent attention (kv_lora_rank > 0)")
+        if self.first_dense_layers:
+            if not self.num_experts or self.first_dense_layers > self.num_layers:
+                raise ConfigError(f"first_dense_layers must be 0 for a dense model and at most num_layers, "
+                                  f"not {self.first_dense_layers!r}")
+            require_positive_int("intermediate_size", self.intermediate_size)
         if self.num_experts:
             if not 1 <= self.top_k <= self.num_experts:
                 raise ConfigError(f"top_k must be between 1 and num_experts ({self.num_experts}), not {self.top_k!r}")
@@ -191,10 +215,28 @@ class ModelConfig:
 
         With ``active=True`` a MoE layer counts only ``top_k`` routed experts (weights one token uses).
         """
-        h, hd = self.hidden_size, self.head_dim
-        attn = h * (self.num_heads + 2 * self.num_kv_heads) * hd + self.num_heads * hd * h
+        return self._layer_params(active=active, dense=not self.is_moe)
+
+    @property
+    def is_mla(self) -> bool:
+        """True for multi-head latent attention (DeepSeek-V2/V3)."""
+        return self.kv_lora_rank > 0
+
+    def attention_params(self) -> int:
+        """Return the attention weights of one block (matrices only)."""
+        h, hd, nh = self.hidden_size, self.head_dim, self.num_heads
+        if self.is_mla:
+            q = h * self.q_lora_rank + self.q_lora_rank * nh * hd if self.q_lora_rank else h * nh * hd
+            kv = h * (self.kv_lora_rank + self.qk_rope_head_dim)
+            kv += self.kv_lora_rank * nh * (hd - self.qk_rope_head_dim + self.v_head_dim)
+            return q + kv + nh * self.v_head_dim * h
+        return h * (nh + 2 * self.num_kv_heads) * hd + nh * hd * h
+
+    def _layer_params(self, *, active: bool, dense: bool) -> int:
+        h = self.hidden_size
+        attn = self.attention_params()
         mats = 3 if self.ffn_type == "swiglu" else 2
-        if not self.is_moe:
+        if dense:
             return attn + mats * h * self.intermediate_size
         experts = self.top_k if active else self.num_experts
         ffn = experts * 3 * h * self.expert_intermediate_size + h * self.num_experts  # experts + router
@@ -218,7 +260,10 @@ class ModelConfig:
 
     def param_count(self, *, active: bool = False) -> int:
         """Return the total weights (matrices and embeddings; biases and norm scales excluded)."""
-        return self.num_layers * self.layer_params(active=active) + self.embedding_params()
+        k = self.first_dense_layers
+        blocks = (self.num_layers - k) * self.layer_params(active=active)
+        blocks += k * self._layer_params(active=active, dense=True)
+        return blocks + self.embedding_params()
 
     # -- (de)serialization ----------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -265,6 +310,9 @@ _ALIASES = {
     "deit-small": "deit-s",
     "mistral-7b-v0.1": "mistral-7b",
     "qwen2-moe-57b": "qwen2-57b-a14b",
+    "deepseek-r1": "deepseek-v3",
+    "deepseek-v3-671b": "deepseek-v3",
+    "llama-3.1-405b": "llama3-405b",
 }
 
 
@@ -354,7 +402,7 @@ def load_hf_config(path: str | Path, *, name: str | None = None) -> ModelConfig:
     """Return a :class:`ModelConfig` read from a local Hugging Face ``config.json`` (no network).
 
     ``path`` is the file or the directory holding it.  Supported ``model_type``:
-    llama, mistral, mixtral, qwen2, qwen2_moe, gpt2, opt, bert, vit, deit.
+    llama, mistral, mixtral, qwen2, qwen2_moe, deepseek_v3 (and deepseek_v2), gpt2, opt, bert, vit, deit.
     """
     path = Path(path)
     if path.is_dir():
@@ -424,6 +472,36 @@ def load_hf_config(path: str | Path, *, name: str | None = None) -> ModelConfig:
             )
         else:
             out["intermediate_size"] = get("intermediate_size")
+    elif mtype in ("deepseek_v3", "deepseek_v2"):
+        heads = get("num_attention_heads")
+        nope, rope = get("qk_nope_head_dim"), get("qk_rope_head_dim")
+        moe = get("moe_intermediate_size")
+        out = dict(
+            common,
+            family=mtype,
+            arch="decoder",
+            hidden_size=get("hidden_size"),
+            num_layers=get("num_hidden_layers"),
+            num_heads=heads,
+            num_kv_heads=get("num_key_value_heads", heads),
+            head_dim=nope + rope,
+            intermediate_size=get("intermediate_size"),
+            ffn_type="swiglu",
+            vocab_size=get("vocab_size"),
+            max_positions=get("max_position_embeddings"),
+            norm_type="rmsnorm",
+            position_embedding="rope",
+            tied_embeddings=bool(get("tie_word_embeddings", False)),
+            num_experts=get("n_routed_experts"),
+            top_k=get("num_experts_per_tok"),
+            expert_intermediate_size=moe,
+            shared_expert_intermediate_size=get("n_shared_experts", 0) * moe,
+            first_dense_layers=get("first_k_dense_replace", 0),
+            q_lora_rank=get("q_lora_rank", 0) or 0,
+            kv_lora_rank=get("kv_lora_rank"),
+            qk_rope_head_dim=rope,
+            v_head_dim=get("v_head_dim"),
+        )
     elif mtype == "gpt2":
         h = get("n_embd")
         act = get("activation_function", "gelu_new")
@@ -491,7 +569,7 @@ def load_hf_config(path: str | Path, *, name: str | None = None) -> ModelConfig:
         )
         out["max_positions"] = (out["image_size"] // max(out["patch_size"], 1)) ** 2 + 1
     else:
-        allowed = "llama, mistral, mixtral, qwen2, qwen2_moe, gpt2, opt, bert, vit, deit"
+        allowed = "llama, mistral, mixtral, qwen2, qwen2_moe, deepseek_v3, deepseek_v2, gpt2, opt, bert, vit, deit"
         raise ConfigError(f"model_type must be one of {allowed}, not {mtype!r} (in {str(path)!r})")
     if out.get("head_dim") is None:
         out.pop("head_dim", None)

@@ -229,6 +229,7 @@ def build_trace(
             tokens, cfg.num_experts, cfg.top_k, cfg.num_layers, routing, seed=routing_seed, skew=routing_skew
         )
         keys = [tuple(int(c) for c in row) for row in counts]
+        keys[: cfg.first_dense_layers] = [()] * cfg.first_dense_layers  # DeepSeek-V3: first layers dense
     else:
         if not (isinstance(routing, str) and routing == "balanced"):
             raise ConfigError(f"routing applies to MoE models only; {cfg.name} is dense (routing={routing!r})")
@@ -384,17 +385,20 @@ def _layer(
     # attention
     if cfg.pre_norm:
         add_norm("attn_norm")
-    ops.append(b.gemm("attn.qkv", t, h, (sh.heads + 2 * sh.kv_heads) * hd))
-    if cfg.position_embedding == "rope":
-        ops.append(b.vec("attn.rope", "eltwise", t, (sh.heads + sh.kv_heads) * hd))
-    multi = len(parts) > 1
-    for part in parts:
-        tag = f"attn.{part.phase}." if multi else "attn."
-        groups = part.nseq * sh.kv_heads
-        ops.append(b.bmm(tag + "scores", part.q * g, hd, part.keys, groups, part.b_tensor, part.phase))
-        ops.append(b.vec(tag + "softmax", "softmax", part.q, part.keys, part.nseq * sh.heads, part.phase))
-        ops.append(b.bmm(tag + "context", part.q * g, part.keys, hd, groups, part.b_tensor, part.phase))
-    ops.append(b.gemm("attn.out", t, sh.heads * hd, h))
+    if cfg.is_mla:
+        ops += _mla(cfg, sh, b, parts, t)
+    else:
+        ops.append(b.gemm("attn.qkv", t, h, (sh.heads + 2 * sh.kv_heads) * hd))
+        if cfg.position_embedding == "rope":
+            ops.append(b.vec("attn.rope", "eltwise", t, (sh.heads + sh.kv_heads) * hd))
+        multi = len(parts) > 1
+        for part in parts:
+            tag = f"attn.{part.phase}." if multi else "attn."
+            groups = part.nseq * sh.kv_heads
+            ops.append(b.bmm(tag + "scores", part.q * g, hd, part.keys, groups, part.b_tensor, part.phase))
+            ops.append(b.vec(tag + "softmax", "softmax", part.q, part.keys, part.nseq * sh.heads, part.phase))
+            ops.append(b.bmm(tag + "context", part.q * g, part.keys, hd, groups, part.b_tensor, part.phase))
+    ops.append(b.gemm("attn.out", t, sh.heads * (cfg.v_head_dim or hd), h))
     if allreduce and tp > 1:
         ops.append(b.vec("attn.allreduce", "eltwise", t, h))
     ops.append(b.vec("attn.residual", "eltwise", t, h))
@@ -404,7 +408,7 @@ def _layer(
     # feed-forward
     if cfg.pre_norm:
         add_norm("ffn_norm")
-    if cfg.is_moe:
+    if cfg.is_moe and expert_tokens.size:
         ops.append(b.gemm("moe.router", t, h, cfg.num_experts))
         ops.append(b.vec("moe.router_softmax", "softmax", t, cfg.num_experts))
         for e in np.flatnonzero(expert_tokens):
@@ -422,6 +426,54 @@ def _layer(
     ops.append(b.vec("ffn.residual", "eltwise", t, h))
     if not cfg.pre_norm:
         add_norm("ffn_norm")
+    return ops
+
+
+def _mla(cfg: ModelConfig, sh: _Shard, b: _Builder, parts: list[_Part], t: int) -> list[tuple]:
+    """Return the ops of multi-head latent attention (DeepSeek-V2/V3) on ``sh.heads`` heads.
+
+    Queries: ``q_a`` (hidden -> q_lora_rank, replicated under TP), its norm, ``q_b`` (-> heads x head_dim).
+    Keys/values: ``kv_a`` (hidden -> kv_lora_rank + rope dim: the cached latent), its norm, RoPE.
+    Parts reading a KV cache use the absorbed form (DeepSeek-V2 Sec. 2.1.2): queries absorb the key
+    up-projection (``q_absorb``: a bmm over heads), attend over the latent cache like MQA with one
+    ``kv_lora_rank + rope`` wide KV head, and the context absorbs the value up-projection (``v_absorb``).
+    Parts computing their own keys (prefill) expand the latent (``kv_b``: -> heads x (no-RoPE + value)) and
+    attend per head.
+    """
+    h, hd, nh = cfg.hidden_size, cfg.head_dim, sh.heads
+    rope, r_kv, v = cfg.qk_rope_head_dim, cfg.kv_lora_rank, cfg.v_head_dim
+    nope = hd - rope
+    ops: list[tuple] = []
+    if cfg.q_lora_rank:
+        ops.append(b.gemm("attn.q_a", t, h, cfg.q_lora_rank))
+        ops.append(b.vec("attn.q_norm", "norm", t, cfg.q_lora_rank))
+        ops.append(b.gemm("attn.q_b", t, cfg.q_lora_rank, nh * hd))
+    else:
+        ops.append(b.gemm("attn.q", t, h, nh * hd))
+    ops.append(b.gemm("attn.kv_a", t, h, r_kv + rope))
+    ops.append(b.vec("attn.kv_norm", "norm", t, r_kv))
+    ops.append(b.vec("attn.rope", "eltwise", t, (nh + 1) * rope))
+    multi = len(parts) > 1
+    absorbed = [p for p in parts if p.b_tensor == "kv"]
+    if absorbed:
+        ta = sum(p.nseq * p.q for p in absorbed)
+        ops.append(b.bmm("attn.q_absorb", ta, nope, r_kv, nh, "weight", absorbed[0].phase))
+    expanded = [p for p in parts if p.b_tensor != "kv"]
+    if expanded:
+        te = sum(p.nseq * p.q for p in expanded)
+        ops.append(b.gemm("attn.kv_b", te, r_kv, nh * (nope + v)))
+    for part in parts:
+        tag = f"attn.{part.phase}." if multi else "attn."
+        if part.b_tensor == "kv":
+            ops.append(b.bmm(tag + "scores", part.q * nh, r_kv + rope, part.keys, part.nseq, "kv", part.phase))
+            ops.append(b.vec(tag + "softmax", "softmax", part.q, part.keys, part.nseq * nh, part.phase))
+            ops.append(b.bmm(tag + "context", part.q * nh, part.keys, r_kv, part.nseq, "kv", part.phase))
+        else:
+            ops.append(b.bmm(tag + "scores", part.q, hd, part.keys, part.nseq * nh, part.b_tensor, part.phase))
+            ops.append(b.vec(tag + "softmax", "softmax", part.q, part.keys, part.nseq * nh, part.phase))
+            ops.append(b.bmm(tag + "context", part.q, part.keys, v, part.nseq * nh, part.b_tensor, part.phase))
+    if absorbed:
+        ops.append(b.bmm("attn.v_absorb", ta, r_kv, v, nh, "weight", absorbed[0].phase))
     return ops
 
 

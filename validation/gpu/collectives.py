@@ -17,8 +17,8 @@ Method (what each CSV row means)
   all-reduce 2(n-1)/n, all-gather, reduce-scatter and all-to-all (n-1)/n (so 1 GPU gives busbw 0: a dry run).
 * NVLink SHARP / multicast is forced off: ``NCCL_NVLS_ENABLE=0`` is set before NCCL starts (the machine's
   notes require it), whatever the caller's environment says.
-* ``algorithm``/``protocol``: what NCCL chose, read from NCCL's own log (``NCCL_DEBUG=INFO``,
-  ``NCCL_DEBUG_SUBSYS=TUNING``, one file per rank) for the same collective and byte count; if the caller
+* ``algorithm``/``protocol``: what NCCL chose, read from rank 0's own NCCL log (``NCCL_DEBUG=INFO``,
+  ``NCCL_DEBUG_SUBSYS=TUNING``, one file per rank): the lines written while that collective and size ran; if the caller
   pins ``NCCL_ALGO``/``NCCL_PROTO`` those values are reported; all-to-all is NCCL point-to-point ("p2p").
   ``unknown`` when this NCCL version does not log its choice.
 * Every result is checked once per size (ranks fill their input with rank+1; the sums/gathers are exact in
@@ -56,8 +56,6 @@ BUS_FACTOR = {
     "reduce_scatter": lambda n: (n - 1) / n,
     "all_to_all": lambda n: (n - 1) / n,
 }
-# NCCL's names in its TUNING log line, per collective
-NCCL_FUNC = {"all_reduce": "AllReduce", "all_gather": "AllGather", "reduce_scatter": "ReduceScatter"}
 # NCCL algorithm / protocol enums (nccl src/include/nccl_common.h: NCCL_ALGO_TREE=0 ... NCCL_PROTO_LL=0 ...)
 NCCL_ALGOS = ("TREE", "RING", "COLLNET_DIRECT", "COLLNET_CHAIN", "NVLS", "NVLS_TREE", "PAT")
 NCCL_PROTOS = ("LL", "LL128", "SIMPLE")
@@ -98,27 +96,44 @@ def driver_version() -> str:
         return "n/a"
 
 
-def read_nccl_choices(log_dir: str) -> dict[tuple[str, int], tuple[str, str]]:
-    """Return {(NCCL function, nBytes): (algorithm, protocol)} parsed from NCCL TUNING logs in log_dir.
+_CHOICE = re.compile(r"(\d+)\s+Bytes\s*->\s*Algo\s+(\w+)\s+proto\s+(\w+)", re.IGNORECASE)
 
-    NCCL >= 2.19 logs e.g. ``AllReduce: 1048576 Bytes -> Algo 1 proto 2 time 24.5``; names or numbers both parse.
+
+def _own_log(log_dir: str) -> str | None:
+    """Return this process's NCCL debug file (NCCL_DEBUG_FILE=<dir>/nccl.%h.%p.log), or None."""
+    hits = glob.glob(os.path.join(log_dir, f"nccl.*.{os.getpid()}.log"))
+    return hits[0] if hits else None
+
+
+def _log_size(path: str | None) -> int:
+    return os.path.getsize(path) if path and os.path.exists(path) else 0
+
+
+def nccl_choice(path: str | None, start: int, end: int) -> tuple[str, str]:
+    """Return NCCL's most frequent (algorithm, protocol) logged between byte offsets start and end of path.
+
+    NCCL's TUNING subsystem logs one line per call, e.g. ``NCCL INFO 524288 Bytes -> Algo 5 proto 2 time 59.5``
+    (NCCL >= 2.19; numbers are enums: nccl src/include/nccl_common.h), with or without the function name;
+    reading only the slice written while one (collective, size) ran keeps collectives apart.
+    ``("unknown", "unknown")`` when nothing was logged (older NCCL, or logging unavailable).
     """
-    pat = re.compile(r"(AllReduce|AllGather|ReduceScatter|Broadcast|Reduce)\s*:\s*(\d+)\s+Bytes\s*->\s*"
-                     r"Algo\s+(\w+)\s+proto\s+(\w+)", re.IGNORECASE)
-    choices: dict[tuple[str, int], tuple[str, str]] = {}
-    for path in glob.glob(os.path.join(log_dir, "nccl.*.log")):
-        with open(path, errors="replace") as fh:
-            for line in fh:
-                m = pat.search(line)
-                if not m:
-                    continue
-                algo, proto = m.group(3), m.group(4)
-                if algo.isdigit() and int(algo) < len(NCCL_ALGOS):
-                    algo = NCCL_ALGOS[int(algo)]
-                if proto.isdigit() and int(proto) < len(NCCL_PROTOS):
-                    proto = NCCL_PROTOS[int(proto)]
-                choices[(m.group(1), int(m.group(2)))] = (algo.upper(), proto.upper())
-    return choices
+    if not path or end <= start:
+        return "unknown", "unknown"
+    with open(path, "rb") as fh:
+        fh.seek(start)
+        text = fh.read(end - start).decode(errors="replace")
+    votes: dict[tuple[str, str], int] = {}
+    for m in _CHOICE.finditer(text):
+        algo, proto = m.group(2), m.group(3)
+        if algo.isdigit() and int(algo) < len(NCCL_ALGOS):
+            algo = NCCL_ALGOS[int(algo)]
+        if proto.isdigit() and int(proto) < len(NCCL_PROTOS):
+            proto = NCCL_PROTOS[int(proto)]
+        key = (algo.upper(), proto.upper())
+        votes[key] = votes.get(key, 0) + 1
+    if not votes:
+        return "unknown", "unknown"
+    return max(votes, key=votes.get)
 
 
 def _run_op(dist, name, inp, out):
@@ -212,6 +227,7 @@ def worker(local_rank: int, args: argparse.Namespace, world: int, log_dir: str) 
     n = dist.get_world_size()
     dtype = getattr(torch, args.dtype)
     rows = []
+    own_log = _own_log(log_dir) if cuda and rank == 0 else None
     for name in args.ops:
         for size in sizes(args.min_bytes, args.max_bytes):
             try:
@@ -229,7 +245,9 @@ def worker(local_rank: int, args: argparse.Namespace, world: int, log_dir: str) 
                           file=sys.stderr)
                 break
             _check(torch, name, inp, out, rank, n)
+            log_start = _log_size(own_log)
             times = _timed(torch, dist, name, inp, out, args.iters, args.warmup, cuda)
+            choice = nccl_choice(own_log, log_start, _log_size(own_log))
             med = torch.tensor([statistics.median(times), min(times), max(times)], dtype=torch.float64)
             med_max = med.clone().to(device)
             dist.all_reduce(med_max, op=dist.ReduceOp.MAX)
@@ -245,7 +263,7 @@ def worker(local_rank: int, args: argparse.Namespace, world: int, log_dir: str) 
                 "collective": name, "gpus": n, "size_bytes": nbytes, "count_elems": count, "dtype": args.dtype,
                 "time_us_median": round(t_med * 1e6, 3), "time_us_min": round(t_min * 1e6, 3),
                 "time_us_max": round(t_max * 1e6, 3), "algbw_gbps": round(algbw, 3),
-                "busbw_gbps": round(algbw * BUS_FACTOR[name](n), 3),
+                "busbw_gbps": round(algbw * BUS_FACTOR[name](n), 3), "_choice": choice,
             })
             if rank == 0:
                 r = rows[-1]
@@ -255,7 +273,6 @@ def worker(local_rank: int, args: argparse.Namespace, world: int, log_dir: str) 
     dist.destroy_process_group()
     if rank != 0:
         return
-    choices = read_nccl_choices(log_dir) if cuda else {}
     meta = {
         "iters": args.iters, "warmup": args.warmup, "backend": args.backend,
         "nvls_enable": os.environ.get("NCCL_NVLS_ENABLE", ""),
@@ -273,11 +290,9 @@ def worker(local_rank: int, args: argparse.Namespace, world: int, log_dir: str) 
         elif r["collective"] == "all_to_all":
             algo, proto = "p2p", pinned_proto or "unknown"
         else:
-            func = NCCL_FUNC[r["collective"]]
-            # NCCL logs either the whole buffer or the per-rank count, depending on version
-            hit = choices.get((func, r["size_bytes"])) or choices.get((func, r["size_bytes"] // r["gpus"]))
-            algo, proto = hit if hit else ("unknown", "unknown")
+            algo, proto = r["_choice"]
             algo, proto = pinned_algo or algo, pinned_proto or proto
+        r.pop("_choice", None)
         r.update(algorithm=algo, protocol=proto, **meta)
     out_path = args.out or os.path.join(
         "validation", "data", f"collectives_{meta['gpu_name'].replace(' ', '_').lower()}_{rows[0]['gpus']}gpu.csv"

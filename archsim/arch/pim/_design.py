@@ -9,9 +9,12 @@ GEMMs) run on the host/controller vector unit (``fallback="host"``: ``host_lanes
 Partial sums left by the mapping (lanes and K parts) are added on that vector unit after the op's
 readout (serially: a conservative choice).
 
-Logic-die placement: the units sit on the HBM base die and stream weights through the TSVs: the op takes
-``max(weight bytes / TSV bandwidth, MACs / (units x lanes x unit clock))`` plus one row access latency
-(tRCD + CL); there are no bank-level commands, so exact and fast paths are the same closed form.
+Logic-die placement (Duplex style): the units sit on the HBM base die and read the weights through the TSVs.
+The weight stream runs on the cycle-level DRAM model (bank timing, row switches, refresh) of the organisation
+the base die sees (:mod:`archsim.memory.pim.logic_die`: per-bank-group TSV paths by default), capped by the
+TSV rate and the units' MAC rate: ``max(stream tCK, weight bytes / TSV bandwidth, MACs / (units x lanes x
+unit clock))``.  The units buffer the op's ``M`` input rows, so weights cross the TSVs once per op repetition
+(M <= ``max_m``).  Exact and fast paths are the same (the stream is simulated by the DRAM fast path, memoized).
 
 Cycles are DRAM command-clock cycles (tCK of ``dram``).
 """
@@ -39,6 +42,8 @@ from archsim.memory.dram._spec import DramSpec, load_spec
 from archsim.memory.pim._commands import ACT, ACT_AB, MAC_AB, MAC_SB, PRE, PRE_AB, RDACC, REF, WRGRF
 from archsim.memory.pim._engine import MODES, PimChannel
 from archsim.memory.pim._spec import PimSpec
+from archsim.memory.pim.logic_die import PARALLELISM as LOGIC_DIE_PARALLELISM
+from archsim.memory.pim.logic_die import internal_peak_gbps, stream_tck
 from archsim.workloads.op import PRECISION_BYTES, VECTOR_FLOPS_PER_ELEMENT, Op
 from archsim.workloads.trace import Trace
 
@@ -62,6 +67,8 @@ class PimDesign:
         refresh: keep JEDEC all-bank refresh running during PIM kernels.
         units_per_channel: logic-die units per (pseudo-)channel (bank placement derives it from the banks).
         tsv_count, tsv_gbps: logic-die data TSVs of the stack and their rate per TSV (Gb/s).
+        tsv_parallelism: how the base die reads the banks (logic die): ``bank_group`` (a TSV path per bank
+            group) or ``channel`` (through the pseudo-channel datapath); see :mod:`archsim.memory.pim.logic_die`.
         host_lanes, host_freq_mhz: the host/controller vector unit (reductions, fallback ops).
         fallback: ``host`` or ``error`` for ops PIM cannot run.
         max_m: largest M of a ``gemm``/``bmm`` run as M GEMVs re-streaming the weights.
@@ -91,6 +98,7 @@ class PimDesign:
     units_per_channel: int = 0
     tsv_count: int = 1024
     tsv_gbps: float = 2.0
+    tsv_parallelism: str = "bank_group"
     host_lanes: int = 64
     host_freq_mhz: float = 1000.0
     fallback: str = "host"
@@ -128,6 +136,7 @@ class PimDesign:
             require_positive_int("lanes", self.lanes)
             require_positive_number("unit_freq_mhz", self.unit_freq_mhz)
             require_choice("precision", self.precision, ("fp16", "bf16", "int8"))
+            require_choice("tsv_parallelism", self.tsv_parallelism, LOGIC_DIE_PARALLELISM)
             if self.units_per_channel == 0:
                 raise ConfigError("units_per_channel must be a positive integer for placement 'logic_die', not 0")
 
@@ -176,10 +185,11 @@ class PimDesign:
 
     @property
     def internal_bandwidth_gbps(self) -> float:
-        """Bandwidth the units read weights at (bank: MAC command rate; logic die: TSVs), GB/s."""
+        """Bandwidth the units read weights at (bank: MAC command rate; logic die: the lower of the TSV rate
+        and the DRAM-side peak of :func:`archsim.memory.pim.logic_die.internal_peak_gbps`), GB/s."""
         if self._pim is not None:
             return self._pim.internal_bandwidth_gbps
-        return self.tsv_bandwidth_gbps
+        return min(self.tsv_bandwidth_gbps, internal_peak_gbps(self._spec, self.tsv_parallelism))
 
     def to_dict(self) -> dict[str, Any]:
         """Return the design as a plain dict (YAML-ready, same field names)."""
@@ -211,7 +221,10 @@ class PimDesign:
         s = self._spec
         return [
             {"name": "pim_units", "kind": "pim", "count": self.n_units, "precision": self.precision,
-             "col_bits": int(self.lanes * PRECISION_BYTES[self.precision] * 8)},
+             "placement": self.placement,
+             # bank: one column access feeds the unit's lanes; logic die: one burst of the pseudo-channel
+             "col_bits": int(self.lanes * PRECISION_BYTES[self.precision] * 8) if self.placement == "bank"
+             else int(s.access_bytes * 8)},
             # archsim.cost prices HBM3/HBM2E external bytes at the HBM2 pJ/bit (no HBM3 entry yet)
             {"name": "dram", "kind": "dram", "standard": "hbm2" if s.standard.startswith("hbm") else s.standard,
              "channels": s.n_channels,
@@ -257,7 +270,7 @@ class PimDesign:
                                "useful_macs", "pim_mac_count", "pim_col_access_count", "dram_read_bytes",
                                "dram_write_bytes", "dram_act_count", "dram_pre_count", "dram_ref_count",
                                "pim_mac_cmd_count", "pim_grf_cmd_count", "pim_readout_cmd_count",
-                               "vector_op_count"), 0)
+                               "pim_tsv_bytes", "vector_op_count"), 0)
         row = {**base, **zeros, "utilization": 0.0, "resident_bytes": 0}
         if not self._is_pim_op(op):
             if self.fallback == "error":
@@ -344,17 +357,19 @@ class PimDesign:
         eb = PRECISION_BYTES[self.precision]
         wbytes = op.K * op.N * op.batch * eb
         macs = op.K * op.N * op.batch * op.M
-        bw_tck = wbytes * op.M / (self.tsv_bandwidth_gbps * s.tCK_ns)  # bytes / (bytes per tCK)
+        dram_tck = stream_tck(s, wbytes, self.tsv_parallelism)  # bank timing, row switches, refresh
+        tsv_tck = wbytes / (self.tsv_bandwidth_gbps * s.tCK_ns)  # bytes / (bytes per tCK)
         mac_tck = macs / (self.n_units * self.lanes) * s.freq_mhz / self.unit_freq_mhz
-        one = math.ceil(max(bw_tck, mac_tck) - 1e-9) + s.tRCDRD + s.CL
+        one = math.ceil(max(dram_tck, tsv_tck, mac_tck) - 1e-9)
         cycles = one * op.count
+        bursts = math.ceil(wbytes / s.access_bytes)
         row.update(cycles=cycles, compute_cycles=math.ceil(mac_tck) * op.count,
                    stall_overhead_cycles=max(0, cycles - math.ceil(mac_tck) * op.count),
                    useful_macs=macs * op.count, pim_mac_count=macs * op.count,
-                   # weights cross the TSVs to the base die: priced as DRAM reads (activation, on-die movement
-                   # and TSV/I/O; slightly high as the interposer part is not crossed), not as in-bank accesses
-                   pim_col_access_count=0, dram_read_bytes=int(wbytes * op.M) * op.count,
-                   dram_act_count=math.ceil(wbytes * op.M / s.row_bytes) * op.count)
+                   # in-bank column accesses (activation + bank-to-TSV movement, priced by the pim component
+                   # with placement logic_die); the weights cross the TSVs but not the interposer
+                   pim_col_access_count=bursts * op.count, pim_tsv_bytes=int(wbytes) * op.count,
+                   dram_act_count=math.ceil(wbytes / s.row_bytes) * op.count)
         secs = cycles * s.tCK_ns * 1e-9
         row["utilization"] = row["useful_macs"] / (self.peak_flops / 2 * secs) if secs else 0.0
         return row
