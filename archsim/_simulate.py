@@ -18,6 +18,9 @@ def simulate(design: Any, trace: Trace | Op | list[Op], *, exact: bool = False) 
     energy columns (``energy_*_pj``) and the summary's ``energy_j``,
     ``power_w`` and ``area_mm2``.
     """
+    from archsim.core.fields import strict_bool
+
+    exact = strict_bool("exact", exact)
     if isinstance(trace, Op):
         trace = Trace.from_ops([trace])
     elif isinstance(trace, (list, tuple)) and all(isinstance(op, Op) for op in trace):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 import yaml
 
 from archsim.core.errors import ConfigError
+from archsim.core.fields import finite_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -44,7 +44,7 @@ def _designs(args: argparse.Namespace) -> int:
 
     rows = list_designs()
     if args.json:
-        print(json.dumps(rows))
+        print(finite_json(rows))
         return 0
     width = max(len(r["name"]) for r in rows)
     for r in rows:

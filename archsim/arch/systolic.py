@@ -261,6 +261,9 @@ class SystolicArray:
         (ops do not overlap); an op with ``count`` > 1 is run once and its cycles and counts
         multiplied.  ``memory`` overrides the design's memory port (any MemoryPort).
         """
+        from archsim.core.fields import strict_bool
+
+        exact = strict_bool("exact", exact)
         ops = _as_ops(trace)
         if exact:
             self._check_exact_size(ops)

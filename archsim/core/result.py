@@ -7,7 +7,6 @@ dict of totals.  Units are in the names: ``*_cycles``, ``*_bytes``, ``*_pj``,
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,7 +42,9 @@ class Result:
 
     def to_json(self) -> str:
         """Return the summary as one JSON object (numpy scalars converted)."""
-        return json.dumps({k: _plain(v) for k, v in self.summary.items()}, sort_keys=True)
+        from archsim.core.fields import finite_json
+
+        return finite_json({k: _plain(v) for k, v in self.summary.items()}, sort_keys=True)
 
     def write(self, path: str) -> None:
         """Write the per-op table to ``path`` (``.csv`` or ``.parquet``)."""

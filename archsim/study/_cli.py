@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 from archsim.core.errors import ConfigError
+from archsim.core.fields import finite_json
 
 #: Metrics printed on the terminal (every column is in the output file).
 _SHOWN = ("total_cycles", "seconds", "utilization", "energy_j", "power_w", "area_mm2")
@@ -84,7 +84,7 @@ def _sweep(args: argparse.Namespace) -> int:
         "store": str(store),
     }
     if args.json:
-        print(json.dumps(info))
+        print(finite_json(info))
     else:
         sys.stderr.write(
             f"sweep: {info['points']} rows ({info['computed']} computed, {info['reused']} from store, "

@@ -31,7 +31,7 @@ from archsim.core.errors import (
     require_positive_int,
     require_positive_number,
 )
-from archsim.core.fields import check_field_names, replace_checked
+from archsim.core.fields import check_field_names, replace_checked, short_repr
 from archsim.core.result import Result
 from archsim.dataflow.attention import plan_fused_attention, split_kv
 from archsim.dataflow.npu_partition import Partition, candidate_partitions
@@ -164,10 +164,15 @@ class NpuDesign:
                 require_choice(f"{fname} key", k, allowed)
                 require_positive_number(f"{fname}[{k}]", v)
             object.__setattr__(self, fname, dict(table))
+        bad_shapes = ConfigError(f"tile_shapes must be a non-empty list of [M, N] positive integers (at most "
+                                 f"64 shapes of at most 2^20), not {short_repr(self.tile_shapes)}")
+        if not isinstance(self.tile_shapes, (list, tuple)) or len(self.tile_shapes) > 64 or any(
+                not isinstance(s, (list, tuple)) for s in self.tile_shapes):
+            raise bad_shapes
         shapes = tuple(tuple(s) for s in self.tile_shapes)
-        if not shapes or any(len(s) != 2 or not all(isinstance(x, int) and x > 0 for x in s) for s in shapes):
-            raise ConfigError(f"tile_shapes must be a non-empty list of [M, N] positive integers, not "
-                              f"{self.tile_shapes!r}")
+        if not shapes or any(len(s) != 2 or not all(isinstance(x, int) and not isinstance(x, bool) and 0 < x <= 2**20
+                                                    for x in s) for s in shapes):
+            raise bad_shapes
         object.__setattr__(self, "tile_shapes", shapes)
         if self.memory is not None:
             if not isinstance(self.memory, Mapping) or self.memory.get("kind") not in ("dram", "bandwidth"):
@@ -289,6 +294,9 @@ class NpuDesign:
     def run(self, trace: Trace | Iterable[Op] | Op, exact: bool = False) -> Result:
         """Return the Result of running ``trace`` op after op (fast model, or ``exact``: every core tile on
         the exact systolic model and the cycle-level DRAM per request)."""
+        from archsim.core.fields import strict_bool
+
+        exact = strict_bool("exact", exact)
         ops = _as_ops(trace)
         rows, memo = [], {}
         i = 0
@@ -414,7 +422,9 @@ class NpuDesign:
             r = {"compute_cycles": systolic_compute_cycles(self.core_rows, self.core_cols, sm, k, sn, self.dataflow,
                                                            self.mac_depth)}
         rate = self._rate(prec[0])
-        compute = math.ceil(r["compute_cycles"] / rate)
+        # the arrays are fed from the scratchpad at scratchpad_gbps: the tile run's cycles include the stalls
+        # of that port (equal to its compute cycles when the port keeps up); the mapper search uses compute only
+        compute = math.ceil(r.get("cycles", r["compute_cycles"]) / rate)
         a_b, b_b, o_b = (PRECISION_BYTES[x] for x in prec)
         share = min(self.core_link_gbps(), self._shared_gbps() / max(1, active))
         bpc = share * 1e3 / self.freq_mhz  # bytes per core cycle

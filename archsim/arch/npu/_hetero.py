@@ -137,6 +137,9 @@ class NpuPimDesign:
     def run(self, trace: Trace, exact: bool = False) -> Result:
         """Return the Result of one decode step: ``ops`` is the task schedule (``resource``, ``start_s``,
         ``seconds``), ``summary`` has ``seconds``, ``tokens_per_s`` and per-resource busy time."""
+        from archsim.core.fields import strict_bool
+
+        exact = strict_bool("exact", exact)
         ops = _as_ops(trace)
         batch = _batch(ops)
         if self.mode == "npu":

@@ -235,6 +235,9 @@ class PimDesign:
     # ------------------------------------------------------------------- run
     def run(self, trace: Trace, exact: bool = False) -> Result:
         """Return the Result of ``trace``: per-op cycles (tCK), actions and the summary."""
+        from archsim.core.fields import strict_bool
+
+        exact = strict_bool("exact", exact)
         if not isinstance(trace, Trace):
             raise ConfigError(f"trace must be an archsim Trace, not {type(trace).__name__}")
         s = self._spec

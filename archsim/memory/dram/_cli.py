@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from archsim.core.errors import ConfigError
+from archsim.core.fields import finite_json
 
 
 def register(subparsers) -> None:
@@ -40,7 +40,7 @@ def _handler(args: argparse.Namespace) -> int:
     stats, _ = run_trace(spec, addrs, writes, cycles, config)
     stats.update(_energy(spec, stats))
     if args.json:
-        print(json.dumps(stats, sort_keys=True))
+        print(finite_json(stats, sort_keys=True))
     else:
         width = max(len(k) for k in stats)
         for k, v in stats.items():

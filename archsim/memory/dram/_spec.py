@@ -21,8 +21,6 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from archsim.core.errors import ConfigError, require_nonneg_int, require_positive_int, require_positive_number
 from archsim.core.fields import replace_checked
 
@@ -451,16 +449,29 @@ def load_spec(name_or_path: str | Path | DramSpec | dict) -> DramSpec:
         return name_or_path
     if isinstance(name_or_path, dict):
         return _from_mapping(name_or_path)
+    if not isinstance(name_or_path, (str, Path)):
+        from archsim.core.fields import short_repr
+
+        raise ConfigError(f"DRAM spec must be a preset name, a YAML file, a dict or a DramSpec, "
+                          f"not {short_repr(name_or_path)}")
     text = str(name_or_path)
-    if text.lower().endswith((".yaml", ".yml")) or Path(text).is_file():
+    from archsim.core.fields import load_yaml_text, short_repr
+
+    if len(text) > 4096:
+        raise ConfigError(f"DRAM spec must be a preset name or a file path, not a {len(text)}-character string")
+    try:
+        is_file = Path(text).is_file()
+    except OSError:  # a name longer than the file system allows
+        is_file = False
+    if text.lower().endswith((".yaml", ".yml")) or is_file:
         path = Path(text)
-        if not path.is_file():
-            raise ConfigError(f"DRAM spec file {text!r} does not exist")
+        if not is_file:
+            raise ConfigError(f"DRAM spec file {short_repr(text)} does not exist")
         try:
-            data = yaml.safe_load(path.read_text())
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"DRAM spec file {text!r} is not valid YAML: {exc}") from None
-        return _from_mapping(data)
+            raw = path.read_text()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"DRAM spec file {short_repr(text)} cannot be read: {exc}") from None
+        return _from_mapping(load_yaml_text(raw, f"DRAM spec file {short_repr(text)}"))
     return get_spec(text)
 
 
