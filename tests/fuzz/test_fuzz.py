@@ -140,7 +140,9 @@ ARG_VALUES = st.one_of(st.sampled_from(["64,64,64", "1,1,1", "0,1,1", "-1,2,3", 
                                         "100000,100000,100000", "1,1,1,1,1", "", "x" * 5000, "nan", "1e3", "64,64,64,0",
                                         "sa128-bf16", "tpu-v1", "nope", "rows=0", "rows=64", "dataflow=xx",
                                         "memory={kind: dram, spek: x}", "freq_mhz=1e-30", "rows=2**63",
-                                        "rows=" + "9" * 40, "int8", "bf16", "fp7", "prefill", "decode", "gpt2", "llama2-7b", "/nonexistent.csv",
+                                        "rows=" + "9" * 40, "int8", "bf16", "fp7", "prefill", "decode", "gpt2", 
+                                        "llama2-7b",
+                                        "/nonexistent.csv",
                                         "{a: [[[[[[[]]]]]]]}"]),
                        st.text(max_size=12))
 
