@@ -36,6 +36,33 @@ def collectives_table() -> None:
                   + f"   {rs[0].algorithm}/{rs[-1].algorithm}  {err:+.1%}")
 
 
+def measured_table() -> None:
+    """Predicted vs measured busbw for every multi-GPU row of validation/data/collectives*.csv (issue 22)."""
+    import glob
+    from pathlib import Path
+
+    import numpy as np
+    import pandas as pd
+
+    root = Path(__file__).resolve().parent.parent / "validation" / "data"
+    frames = [pd.read_csv(f) for f in sorted(glob.glob(str(root / "collectives*.csv")))]
+    df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    df = df[df["gpus"] > 1] if len(df) else df
+    print("\n== predicted vs measured busbw (validation/data/collectives*.csv, written by "
+          "validation/gpu/collectives.py) ==")
+    if not len(df):
+        print("   no multi-GPU measurement committed yet (issue 22: multi-GPU machines withheld)")
+        return
+    topo = archsim.load_design("dgx-h100").topology
+    pred = [collective(topo, r.collective, int(r.size_bytes), int(r.gpus)).busbw_gbps for r in df.itertuples()]
+    df = df.assign(predicted_gbps=pred, error=np.array(pred) / df["busbw_gbps"] - 1)
+    print(df[["collective", "gpus", "size_bytes", "algorithm", "busbw_gbps", "predicted_gbps", "error"]]
+          .to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+    big = df[df["size_bytes"] >= 64 * MiB]["error"].abs()
+    print(f"   |error|: median {df['error'].abs().median():.1%}, max {df['error'].abs().max():.1%}; "
+          f">= 64 MiB: median {big.median():.1%} (goal <= 10 %)")
+
+
 def llama_table() -> None:
     print("\n== Llama-2-70B on dgx-h100, bf16: time split and TP scaling efficiency ==")
     print("   efficiency = t(tp=1) / (tp x t(tp)); tp=1 ignores that 70B bf16 does not fit one 80 GB GPU")
@@ -79,6 +106,7 @@ def deepseek_table() -> None:
 if __name__ == "__main__":
     t0 = time.perf_counter()
     collectives_table()
+    measured_table()
     llama_table()
     deepseek_table()
     print(f"\n(wall {time.perf_counter() - t0:.1f} s)")

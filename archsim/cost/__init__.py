@@ -10,13 +10,20 @@ Component kinds (one small class each, hwcomponents style): ``mac_array``,
 ``controller``, ``other``.  Sources and method: docs/cost.md.
 """
 
-from archsim.cost._arith import mac_area_um2, mac_energy_pj, precision_costs
-from archsim.cost._components import MODELS, CostModel, build_model
-from archsim.cost._price import build_models, price, price_result
-from archsim.cost._rtl import calibrate_from_rtl, clear_rtl_calibration, rtl_calibration
-from archsim.cost._scaling import area_factor, energy_factor, leakage_w_per_mm2, sram_mm2_per_mib
-from archsim.cost._tables import ALL_TABLES, Entry
-from archsim.cost.link import LINK_PJ_PER_BIT, LinkEnergy
+from archsim.core.lazy import lazy_names
+
+# Imported on first use (the pricing modules pull in pandas; ``archsim dram`` only needs dram_energy).
+__getattr__, __dir__ = lazy_names(__name__, {
+    "mac_area_um2": "archsim.cost._arith", "mac_energy_pj": "archsim.cost._arith",
+    "precision_costs": "archsim.cost._arith", "MODELS": "archsim.cost._components",
+    "CostModel": "archsim.cost._components", "build_model": "archsim.cost._components",
+    "build_models": "archsim.cost._price", "price": "archsim.cost._price", "price_result": "archsim.cost._price",
+    "calibrate_from_rtl": "archsim.cost._rtl", "clear_rtl_calibration": "archsim.cost._rtl",
+    "rtl_calibration": "archsim.cost._rtl", "area_factor": "archsim.cost._scaling",
+    "energy_factor": "archsim.cost._scaling", "leakage_w_per_mm2": "archsim.cost._scaling",
+    "sram_mm2_per_mib": "archsim.cost._scaling", "ALL_TABLES": "archsim.cost._tables", "Entry": "archsim.cost._tables",
+    "dram_energy": "archsim.cost._dram", "IDD_CURRENTS": "archsim.cost._dram",
+    "LINK_PJ_PER_BIT": "archsim.cost.link", "LinkEnergy": "archsim.cost.link"})
 
 __all__ = [
     "ALL_TABLES",
@@ -28,6 +35,8 @@ __all__ = [
     "area_factor",
     "build_model",
     "build_models",
+    "dram_energy",
+    "IDD_CURRENTS",
     "calibrate_from_rtl",
     "clear_rtl_calibration",
     "energy_factor",

@@ -98,3 +98,76 @@ DEVICES: dict[str, IddDevice] = {
     "ddr4": IddDevice.from_table("Micron MT40A1G8 DDR4-2400 8Gb x8", DDR4_8GB_X8_2400, "pod"),
     "ddr3": IddDevice.from_table("DDR3L-1600 8Gb x8", DDR3_8GB_X8_1600, "sstl"),
 }
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Command-based DRAM energy for every DRAM spec preset (DRAMPower-style, Chandrasekar et al., DATE 2012 / TN-40-07):
+# per command from IDD currents, plus background by state.  Currents in mA, VDD in V, times in ns -> pJ.
+#   ACT (+ its PRE): VDD (IDD0 tRC - (IDD3N tRAS + IDD2N tRP))     RD: VDD (IDD4R - IDD3N) tBURST
+#   WR: VDD (IDD4W - IDD3N) tBURST      REF: VDD (IDD5AB - IDD3N) tRFC      REFB: VDD (IDD5PB - IDD3N) tRFCb
+#   background: VDD (IDD3N x rank-cycles with a row open + IDD2N x rank-cycles all banks closed) tCK
+# each x devices per rank (bus width of a (pseudo-)channel / device width), as DRAMsim3's Config::InitPowerParams.
+# Power-down/self-refresh (IDD2P/IDD3P/IDD6) are never entered by the controller, so they add nothing.
+# Core VDD only: VPP and DQ/termination (VDDQ) energy are not in these currents (see the per-bit cross-check).
+# ---------------------------------------------------------------------------------------------------------------
+_D3 = "DRAMsim3 configs/{} [power] (umd-memsys/DRAMsim3)"
+_DP = ("DRAMPower tests/tests_drampower/resources/{} mempowerspec (tukl-msd/DRAMPower): a test memspec, not a "
+       "datasheet (assumption: representative)")
+IDD_CURRENTS: dict[str, dict] = {
+    "ddr4": dict(vdd=1.2, idd0=57, idd2n=37, idd3n=52, idd4r=168, idd4w=150, idd5ab=250, idd5pb=0,
+                 source=_D3.format("DDR4_8Gb_x8_3200.ini")),
+    "ddr5": dict(vdd=1.1, idd0=56.25, idd2n=33.75, idd3n=39.5, idd4r=157.5, idd4w=135.0, idd5ab=118.0, idd5pb=110.0,
+                 source=_DP.format("ddr5.json") + "; VDD 1.1 V per JESD79-5 (the memspec's 1.2 V is DDR4's)"),
+    "lpddr5": dict(vdd=1.05, idd0=56.25, idd2n=33.75, idd3n=35.0, idd4r=157.5, idd4w=135.0, idd5ab=118.0,
+                   idd5pb=74.0, source=_DP.format("lpddr5.json") + "; VDD2H 1.05 V per JESD209-5 (assumed rail)"),
+    "gddr6": dict(vdd=1.35, idd0=71, idd2n=60, idd3n=61, idd4r=248, idd4w=231, idd5ab=286, idd5pb=45,
+                  source=_D3.format("GDDR6_8Gb_x16.ini")),
+    "hbm2": dict(vdd=1.2, idd0=65, idd2n=40, idd3n=55, idd4r=390, idd4w=500, idd5ab=250, idd5pb=0,
+                 source=_D3.format("HBM2_8Gb_x128.ini") + "; IDD5PB not given (REFB priced at 0)"),
+    "hbm2e": dict(vdd=1.2, idd0=65, idd2n=40, idd3n=55, idd4r=390, idd4w=500, idd5ab=250, idd5pb=0,
+                  source=_D3.format("HBM2_8Gb_x128.ini") + " (assumption: HBM2E draws HBM2's currents)"),
+    "hbm3": dict(vdd=1.1, idd0=65, idd2n=40, idd3n=55, idd4r=390, idd4w=500, idd5ab=250, idd5pb=0,
+                 source=_D3.format("HBM2_8Gb_x128.ini") + " currents (assumption) at VDD 1.1 V (JESD238 HBM3)"),
+}
+
+
+def dram_energy(spec, stats: dict, seconds: float | None = None) -> dict[str, float]:
+    """Return the energy of a DRAM run in J, by part: ``act_j, rd_j, wr_j, ref_j, refb_j, background_j,
+    total_j`` (and ``per_bit_j``, the per-bit cross-check, where a per-bit figure exists).
+
+    ``spec`` is a :class:`~archsim.memory.dram.DramSpec`; ``stats`` holds the run's ``act_count, rd_count,
+    wr_count, ref_count, refb_count``, ``total_cycles`` and optionally ``rank_active_cycles`` (rank-cycles with a
+    row open; without it every rank-cycle is priced as precharged standby).  Raises KeyError naming the standard
+    when no IDD table exists for it.
+    """
+    from archsim.cost._tables import DRAM_PJ_PER_BIT
+
+    std = spec.standard.lower()
+    if std not in IDD_CURRENTS:
+        raise KeyError(f"no IDD table for DRAM standard {spec.standard!r}")
+    c = IDD_CURRENTS[std]
+    devices = max(1, spec.pc_bus_width // spec.device_width)
+    tck = spec.tCK_ns
+    vdd = c["vdd"]
+    pj = 1e-12
+    act = vdd * (c["idd0"] * spec.tRC - (c["idd3n"] * spec.tRAS + c["idd2n"] * spec.tRP)) * tck * devices
+    rd = vdd * (c["idd4r"] - c["idd3n"]) * spec.burst_cycles * tck * devices
+    wr = vdd * (c["idd4w"] - c["idd3n"]) * spec.burst_cycles * tck * devices
+    ref = vdd * (c["idd5ab"] - c["idd3n"]) * spec.tRFC * tck * devices
+    refb = vdd * max(0.0, c["idd5pb"] - c["idd3n"]) * spec.tRFCb * tck * devices
+    rank_cycles = stats["total_cycles"] * spec.ranks * spec.n_channels
+    active = min(stats.get("rank_active_cycles", 0), rank_cycles)
+    bg = vdd * (c["idd3n"] * active + c["idd2n"] * (rank_cycles - active)) * tck * devices
+    out = {
+        "act_j": stats["act_count"] * act * pj,
+        "rd_j": stats["rd_count"] * rd * pj,
+        "wr_j": stats["wr_count"] * wr * pj,
+        "ref_j": stats["ref_count"] * ref * pj,
+        "refb_j": stats.get("refb_count", 0) * refb * pj,
+        "background_j": bg * pj,
+    }
+    out["total_j"] = sum(out.values())
+    if std in DRAM_PJ_PER_BIT:
+        bits = (stats["rd_count"] + stats["wr_count"]) * spec.access_bytes * 8
+        out["per_bit_j"] = bits * DRAM_PJ_PER_BIT[std].value * pj
+    return out

@@ -26,6 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from archsim.core.errors import ConfigError, require_positive_int
+from archsim.workloads.op import MATRIX_KINDS
 
 #: Resource kinds, in table order.
 RESOURCES = ("dsp", "bram36", "uram", "lut", "ff")
@@ -132,8 +133,8 @@ class StageFold:
 
     @property
     def is_matrix(self) -> bool:
-        """True for MVAU stages (gemm/gemv/bmm)."""
-        return self.kind in ("gemm", "gemv", "bmm")
+        """True for MVAU stages (gemm/gemv/bmm, and conv through its im2col shape)."""
+        return self.kind in MATRIX_KINDS
 
     @property
     def lanes(self) -> int:
@@ -215,7 +216,7 @@ class StageFold:
 
 def fold_op(op: object, simd: int = 1, pe: int = 1, *, ii: int = 1, rows_per_token: int = 1) -> StageFold:
     """Return the :class:`StageFold` of ``op`` (an :class:`archsim.workloads.Op`) at the given folding."""
-    is_matrix = op.kind in ("gemm", "gemv", "bmm")  # type: ignore[attr-defined]
+    is_matrix = op.kind in MATRIX_KINDS  # type: ignore[attr-defined]
     return StageFold(
         name=op.name, kind=op.kind, M=op.M, K=op.K, N=op.N, batch=op.batch,  # type: ignore[attr-defined]
         a_precision=op.a_precision, b_precision=op.b_precision,  # type: ignore[attr-defined]

@@ -14,7 +14,8 @@ and a collective is the sum over phases plus the topology's launch cost.  Sizes 
 all-to-all per-rank send buffer, the send/recv message.  Bus bandwidth uses nccl-tests' factors
 (all-reduce ``2(p-1)/p``, the others ``(p-1)/p``).
 
-Algorithms: ``ring`` (NCCL's ring: reduce-scatter then all-gather, ``p-1`` steps each),
+Algorithms: ``ring`` (NCCL's ring: reduce-scatter then all-gather, ``p-1`` steps each; on a two-level
+fabric one ring per local rank, each leaving the nodes through a different NIC, as NCCL's channels do),
 ``ring_bidir`` (half the data each way round the ring: both directions of ring/torus links),
 ``tree`` (double binary tree, pipelined in chunks: ``2(depth + chunks - 1)`` stages), ``direct`` (every
 rank exchanges with every other in one phase: all-to-all, two-shot all-reduce), ``hierarchical``
@@ -148,11 +149,28 @@ def _ring_flows(devs: np.ndarray, nbytes: float, bidir: bool) -> tuple[np.ndarra
     return (np.concatenate([devs, devs]), np.concatenate([nxt, prv]), np.full(2 * devs.size, nbytes / 2))
 
 
-def _ring(devs: np.ndarray, per_step: float, steps: int, bidir: bool, label: str) -> list[Phase]:
+def _ring(devs: np.ndarray, per_step: float, steps: int, bidir: bool, label: str,
+          orders: list[np.ndarray] | None = None) -> list[Phase]:
+    """Ring steps; ``orders``: several rings (NCCL channels) sharing the data, each its own rank order."""
     if steps == 0 or devs.size < 2:
         return []
-    s, d, b = _ring_flows(devs, per_step, bidir)
+    orders = orders or [devs]
+    flows = [_ring_flows(o, per_step / len(orders), bidir) for o in orders]
+    s, d, b = (np.concatenate([f[i] for f in flows]) for i in range(3))
     return [Phase(s, d, b, steps, label)]
+
+
+def _channels(devs: np.ndarray, levels: list[int]) -> list[np.ndarray] | None:
+    """Return NCCL-style ring channels over a two-level group: channel c leaves every node from local rank c.
+
+    One ring per local rank, each visiting a node's ranks rotated by c, so every NIC carries one channel's
+    inter-node traffic (a single ring would put it all on one NIC).  None for one-level groups.
+    """
+    if len(levels) != 2:
+        return None
+    per, nodes = levels
+    grid = devs.reshape(nodes, per)
+    return [np.concatenate([np.roll(row, -(c + 1)) for row in grid]) for c in range(per)]
 
 
 def _direct(devs: np.ndarray, matrix: np.ndarray, label: str) -> list[Phase]:
@@ -173,24 +191,50 @@ def _groups(devs: np.ndarray, levels: list[int], k: int) -> list[np.ndarray]:
     return list(moved.reshape(-1, levels[k]))
 
 
-def _hier(devs, levels, size, op, label_prefix="") -> list[Phase]:
-    """Reduce-scatter over each level innermost first (data shrinking), then all-gather back."""
-    phases: list[Phase] = []
-    data = float(size)
+def _level_flows(devs, levels, k, nbytes, bidir):
+    gs = _groups(devs, levels, k)
+    src = np.concatenate([np.asarray(g) for g in gs])
+    dst = np.concatenate([np.roll(g, -1) for g in gs])
+    if bidir:
+        src = np.concatenate([src, src])
+        dst = np.concatenate([dst, np.concatenate([np.roll(g, 1) for g in gs])])
+        nbytes = nbytes / 2
+    return src, dst, np.full(src.size, nbytes)
+
+
+def _hier(devs, levels, size, op, bidir: bool = False) -> list[Phase]:
+    """Reduce-scatter over each level innermost first (data shrinking), then all-gather back.
+
+    ``bidir``: each level's ring runs half the data each way (torus dimensions have links both ways).  On a
+    torus whose dimensions are all equal (``bidir`` with ``d`` equal levels) the buffer is cut in ``d``
+    parts that run the levels in ``d`` rotated orders at once (part r starts on dimension r), so every
+    dimension's links work in every stage (the multi-dimensional ring all-reduce of TPU pods).
+    """
+    d = len(levels)
+    rotate = bidir and d > 1 and len(set(levels)) == 1
+    parts = list(range(d)) if rotate else [0]
+    share = size / len(parts)
     rs, ag = [], []
-    for k, n in enumerate(levels):
-        gs = _groups(devs, levels, k)
-        src = np.concatenate([np.asarray(g) for g in gs])
-        dst = np.concatenate([np.roll(g, -1) for g in gs])
-        per = data / n
-        rs.append(Phase(src, dst, np.full(src.size, per), n - 1, f"rs level {k} ({n})"))
-        ag.append(Phase(src, dst, np.full(src.size, per), n - 1, f"ag level {k} ({n})"))
-        data = per
+    for stage in range(d):
+        n = levels[stage]  # equal levels when rotating
+        srcs, dsts, nbs = [], [], []
+        for r in parts:
+            k = (r + stage) % d
+            data = share / math.prod(levels[(r + j) % d] for j in range(stage)) if rotate else \
+                share / math.prod(levels[:stage])
+            src, dst, nb = _level_flows(devs, levels, k if rotate else stage, data / levels[k if rotate else stage],
+                                        bidir)
+            srcs.append(src)
+            dsts.append(dst)
+            nbs.append(nb)
+        src, dst, nb = np.concatenate(srcs), np.concatenate(dsts), np.concatenate(nbs)
+        rs.append(Phase(src, dst, nb, n - 1, f"rs stage {stage} ({n})"))
+        ag.append(Phase(src, dst, nb, n - 1, f"ag stage {stage} ({n})"))
     if op == "all_reduce":
         phases = rs + ag[::-1]
     elif op == "reduce_scatter":
         phases = rs
-    else:  # all_gather: gather the innermost... run the levels outermost first, data growing
+    else:  # all-gather: the reverse of the reduce-scatter, data growing level by level
         phases = ag[::-1]
     return [ph for ph in phases if ph.repeat > 0]
 
@@ -224,7 +268,8 @@ def _tree_time(net: _Net, devs: np.ndarray, size: float) -> tuple[float, list[Ph
 
 
 def _phases(op: str, algo: str, devs: np.ndarray, size: float, levels: list[int],
-            counts: np.ndarray | None) -> list[Phase]:
+            counts: np.ndarray | None, bidir_levels: bool = False,
+            channels: list[np.ndarray] | None = None) -> list[Phase]:
     p = devs.size
     if op == "send_recv":
         return [Phase(devs[:1], devs[1:2], np.array([size]), 1, "send")]
@@ -234,14 +279,14 @@ def _phases(op: str, algo: str, devs: np.ndarray, size: float, levels: list[int]
     if algo in ("ring", "ring_bidir"):
         bidir = algo == "ring_bidir"
         steps = {"all_reduce": 2 * (p - 1), "all_gather": p - 1, "reduce_scatter": p - 1}[op]
-        return _ring(devs, size / p, steps, bidir, f"{algo} step")
+        return _ring(devs, size / p, steps, bidir, f"{algo} step", orders=channels)
     if algo == "direct":
         m = np.full((p, p), size / p / p)
         if op == "all_reduce":  # two-shot: reduce-scatter then all-gather, each one direct exchange
             return _direct(devs, m, "direct reduce-scatter") + _direct(devs, m, "direct all-gather")
         return _direct(devs, m, f"direct {op}")
     if algo == "hierarchical":
-        return _hier(devs, levels, size, op)
+        return _hier(devs, levels, size, op, bidir=bidir_levels)
     raise ConfigError(f"algorithm {algo!r} does not implement {op}")
 
 
@@ -341,7 +386,9 @@ def _evaluate(net: _Net, op: str, algo: str, devs: np.ndarray, size: float, leve
         seconds += t
         rows.append((f"tree ({int(k)} chunks)", 1, t))
     else:
-        phases = _phases(op, algo, devs, size, levels, m)
+        chans = _channels(devs, levels) if topo.kind == "two_level" else None
+        phases = _phases(op, algo, devs, size, levels, m, bidir_levels="ring_bidir" in topo.algorithms,
+                         channels=chans)
     for ph in phases:
         t, ld = net.phase(ph, chunk)
         load += ld * ph.repeat

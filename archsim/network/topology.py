@@ -229,7 +229,7 @@ class Torus(Topology):
     def levels(self, p: int) -> list[int]:
         if p != self.devices:
             return []
-        return [d for d in self.dims if d > 1]
+        return [d for d in reversed(self.dims) if d > 1]  # innermost first: the last dimension varies fastest
 
     def device_port_bytes_per_s(self) -> float:
         return self.link.bytes_per_s * 2 * sum(1 for d in self.dims if d > 1)

@@ -189,6 +189,7 @@ def build_batch_trace(
     last = df["layer"] + df["count"] - 1
     prefix_col = np.where((df["layer"] >= 0) & (df["count"] > 1), prefix_col + "-" + last.astype(str), prefix_col)
     df["suffix"] = np.where(df["layer"] < 0, df["suffix"], prefix_col + "." + df["suffix"])
+    df["conv"] = ""  # transformer ops carry no conv geometry
     df = df.rename(columns={"suffix": "name"})[list(COLUMNS)]
     meta = {"model": spec.model.name, "phase": phase, "batch": len(q), "tokens": tokens, "tp": spec.tp,
             "kv_precision": spec.plan.kv, "emitting_rows": rows}

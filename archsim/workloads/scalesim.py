@@ -72,3 +72,52 @@ def write_scalesim_gemm(trace: Trace, path: str | Path) -> int:
             lines.append(f"{name.replace(',', '_')}, {op.M}, {op.N}, {op.K},")
     Path(path).write_text("\n".join(lines) + "\n")
     return len(lines) - 1
+
+
+CONV_HEADER = ["layer name", "ifmap height", "ifmap width", "filter height", "filter width", "channels",
+               "num filter", "strides"]
+
+
+def read_scalesim_conv(path: str | Path, *, precision: str = "int8") -> Trace:
+    """Return a trace of ``conv`` ops read from a SCALE-Sim convolution topology CSV.
+
+    Header ``Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter,
+    Strides,`` (SCALE-Sim v2/v3 ``topologies/conv_nets``), optionally followed by ``Batch``.
+    SCALE-Sim lists the ifmap already padded and computes ``ofmap = (ifmap - filter) // stride + 1``,
+    so every op gets ``padding = 0``; it has no groups (a depthwise layer appears as ``Channels = 1``
+    per filter and imports as such).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise ConfigError(f"topology file {str(path)!r} does not exist")
+    with path.open(newline="") as fh:
+        rows = [r for r in csv.reader(fh) if any(cell.strip() for cell in r)]
+    if not rows:
+        raise ConfigError(f"{path}: empty topology file")
+    header = [c.strip().lower() for c in rows[0] if c.strip()]
+    if header[:8] != CONV_HEADER:
+        raise ConfigError(f"{path}: row 0: header must start with 'Layer name, IFMAP Height, IFMAP Width, Filter "
+                          f"Height, Filter Width, Channels, Num Filter, Strides', not {rows[0]!r}")
+    has_batch = len(header) > 8 and header[8] == "batch"
+    from archsim.workloads.op import conv_op
+
+    ops = []
+    cols = ("IFMAP Height", "IFMAP Width", "Filter Height", "Filter Width", "Channels", "Num Filter", "Strides")
+    cols += ("Batch",) if has_batch else ()
+    for i, row in enumerate(rows[1:], start=1):
+        cells = [c.strip() for c in row]
+        if len(cells) < 1 + len(cols):
+            raise ConfigError(f"{path}: row {i}: needs {1 + len(cols)} fields, got {len(cells)}")
+        vals = []
+        for col, text in zip(cols, cells[1 : 1 + len(cols)], strict=True):
+            if not text.isdigit() or int(text) <= 0:
+                raise ConfigError(f"{path}: row {i}, column {col}: must be a positive integer, not {text!r}")
+            vals.append(int(text))
+        h, w, r, s, c, k, stride = vals[:7]
+        n = vals[7] if has_batch else 1
+        try:
+            ops.append(conv_op(cells[0] or f"layer{i}", n, c, h, w, k, r, s, stride=stride, layer=i - 1,
+                               a_precision=precision, b_precision=precision, out_precision=precision))
+        except ConfigError as exc:
+            raise ConfigError(f"{path}: row {i}: {exc}") from None
+    return Trace.from_ops(ops)

@@ -19,7 +19,8 @@ def summarize(trace: Trace) -> pd.DataFrame:
     ``intensity_flop_per_byte``; all counts include the op's ``count``.
 
     Bytes are the compulsory traffic of the op (each operand read once, the
-    output written once), i.e. the numerator of a roofline.
+    output written once), i.e. the numerator of a roofline; a ``conv`` op's input is its
+    ``n x c x h x w`` feature map (not the im2col matrix its GEMM shape implies).
     """
     df = trace.df
     count = df["count"].to_numpy(np.int64)
@@ -33,6 +34,14 @@ def summarize(trace: Trace) -> pd.DataFrame:
 
     flops = np.where(is_matrix, 2 * m * k * n * batch, per_elem * m * n * batch) * count
     a_bytes = np.where(is_matrix, m * k, m * n) * batch * a_b * count
+    conv = df["conv"].to_numpy() if "conv" in df else np.full(len(df), "")
+    if (conv != "").any():  # a conv reads its input once (n c h w), not the im2col matrix
+        from archsim.workloads.op import ConvShape
+
+        idx = np.flatnonzero(conv != "")
+        ins = np.array([(lambda sh: sh.n * sh.c * sh.h * sh.w)(ConvShape.parse(conv[i])) for i in idx], float)
+        a_bytes = a_bytes.astype(float)
+        a_bytes[idx] = ins * a_b[idx] * count[idx]
     b_elems = np.where(is_matrix, k * n, 0) * batch * b_b * count
     out_bytes = m * n * batch * o_b * count
     b_tensor = df["b_tensor"].to_numpy()

@@ -23,6 +23,7 @@ from archsim.workloads.op import (
     KINDS,
     MAX_DIM,
     MAX_NAME_LEN,
+    OPTIONAL_COLUMNS,
     PHASES,
     PRECISIONS,
     Op,
@@ -155,6 +156,11 @@ def _py(value: object) -> object:
 
 
 def _validated(df: pd.DataFrame, source: str) -> pd.DataFrame:
+    if any(c not in df.columns for c in OPTIONAL_COLUMNS):
+        df = df.copy()
+        for c, default in OPTIONAL_COLUMNS.items():
+            if c not in df.columns:
+                df[c] = default
     missing = [c for c in COLUMNS if c not in df.columns]
     if missing:
         raise ConfigError(f"{source}: missing column(s) {', '.join(missing)}")
@@ -171,6 +177,15 @@ def _validated(df: pd.DataFrame, source: str) -> pd.DataFrame:
     if bad_gemv.any():
         i = int(np.flatnonzero(bad_gemv.to_numpy())[0])
         raise ConfigError(f"{source}: row {i + 1}, column M: a gemv needs M = 1, not {out['M'][i]}")
+    conv_rows = np.flatnonzero((out["kind"] == "conv").to_numpy() | (out["conv"] != "").to_numpy())
+    if conv_rows.size:
+        from archsim.workloads.op import Op
+
+        for i in conv_rows:
+            try:
+                Op(**{c: _py(out[c][i]) for c in COLUMNS})
+            except ConfigError as exc:
+                raise ConfigError(f"{source}: row {i + 1}, column conv: {exc}") from None
     return out
 
 
@@ -192,6 +207,17 @@ def _parse_int(source: str, i: int, col: str, value: object, lowest: int) -> int
 
 
 def _parse_str(source: str, i: int, col: str, value: object) -> str:
+    if col == "conv":
+        if not isinstance(value, str) or len(value) > MAX_NAME_LEN:
+            raise ConfigError(f"{source}: row {i + 1}, column conv: must be a string, not {short_repr(value)}")
+        if value:
+            from archsim.workloads.op import ConvShape
+
+            try:
+                ConvShape.parse(value)
+            except ConfigError as exc:
+                raise ConfigError(f"{source}: row {i + 1}, column conv: {exc}") from None
+        return value
     if not isinstance(value, str) or (col == "name" and not value) or len(value) > MAX_NAME_LEN:
         raise ConfigError(f"{source}: row {i + 1}, column {col}: must be a non-empty string of at most "
                           f"{MAX_NAME_LEN} characters, not {short_repr(value)}")

@@ -266,6 +266,7 @@ def build_trace(
     last = df["layer"] + df["count"] - 1
     prefix_col = np.where((df["layer"] >= 0) & (df["count"] > 1), prefix_col + "-" + last.astype(str), prefix_col)
     df["suffix"] = np.where(df["layer"] < 0, df["suffix"], prefix_col + "." + df["suffix"])
+    df["conv"] = ""
     df = df.rename(columns={"suffix": "name"})[list(COLUMNS)]
     meta = {
         "model": cfg.name,

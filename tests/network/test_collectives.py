@@ -105,3 +105,33 @@ def test_cli_collective_json(capsys):
     assert out["algorithm"] in ("ring", "tree") and out["seconds"] > 0
     assert out["bus_bandwidth_gbps"] == pytest.approx(2 * 7 / 8 * (1 << 30) / out["seconds"] / 1e9)
     assert main(["collective", "--system", "dgx-h100", "--op", "all_reduce", "--bytes", "x"]) == 2
+
+
+def test_chooser_tree_for_small_ring_for_large_on_dgx_h100():
+    import archsim
+
+    topo = archsim.load_design("dgx-h100").topology
+    small, large = choose(topo, "all_reduce", 1 << 20, 8), choose(topo, "all_reduce", 1 << 30, 8)
+    assert small[0]["algorithm"] == "tree" and large[0]["algorithm"] == "ring"
+    assert large[0]["seconds"] <= large[1]["seconds"]
+
+
+def test_torus_hierarchical_uses_both_directions_and_matches_closed_form_bytes():
+    t = Torus(dims=(4, 4), link=Link(50.0, latency_us=0.0))
+    r = collective(t, "all_reduce", S, None, "hierarchical")
+    assert r.bytes_sent_per_device == pytest.approx(2 * (3 / 4 * S + 3 / 4 * S / 4))
+    # two halves run the dimensions in both orders at once; each level's ring carries half of its shard each
+    # way: 2 x 3 steps x (S/16 + S/64) / B
+    assert r.seconds == pytest.approx(6 * (S / 16 + S / 64) / 50e9)
+    uneven = collective(Torus(dims=(4, 8), link=Link(50.0, latency_us=0.0)), "all_reduce", S, None, "hierarchical")
+    assert uneven.bytes_sent_per_device == pytest.approx(2 * (7 / 8 * S + 3 / 4 * S / 8))
+    # no rotation (levels differ): rings along the 8-long dimension first, then the 4-long one on S/8
+    assert uneven.seconds == pytest.approx(2 * (7 * S / 16 + 3 * S / 64) / 50e9)
+
+
+def test_two_level_ring_channels_spread_inter_node_traffic_over_every_nic():
+    t = TwoLevel(nodes=2, per_node=4, intra=Link(400.0, latency_us=0.0), inter=Link(50.0, latency_us=0.0))
+    r = collective(t, "all_reduce", S, 8, "ring")
+    assert r.bytes_sent_per_device == pytest.approx(2 * 7 / 8 * S)
+    # every NIC (link class 1) carries the same share: 4 channels x 2 crossings x 14 steps x S/8/4 bytes
+    assert r.link_bytes_by_class[1] == pytest.approx(2 * (4 * 2 * 14 * S / 8 / 4))

@@ -110,3 +110,26 @@ def test_deepseek_v3_preset_and_hf_config_agree(tmp_path):
     t = build_trace(preset, phase="decode", batch=2, context=64)
     scores = t.df[t.df["name"].str.endswith("attn.scores")]
     assert set(scores["K"]) == {512 + 64}  # the latent KV cache: kv_lora_rank + RoPE key
+
+
+def test_system_yaml_round_trip():
+    import yaml
+
+    from archsim.arch.registry import load_design
+
+    d = SYSTEM_PRESETS["tpu-v4-64"]
+    text = yaml.safe_dump(d.to_dict())
+    again = load_design(yaml.safe_load(text))
+    assert again.to_dict() == d.to_dict() and again.devices == 64
+
+
+def test_cli_run_on_a_system_takes_tp_from_the_workload(capsys):
+    import json
+
+    from archsim.cli import main
+
+    assert main(["run", "--design", "dgx-h100", "--model", "llama2-7b", "--phase", "decode", "--batch", "2",
+                 "--tp", "2", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["tp"] == 2 and out["dp"] == 4 and out["exposed_communication_seconds"] > 0
+    assert out["seconds"] == pytest.approx(out["compute_seconds"] + out["exposed_communication_seconds"])

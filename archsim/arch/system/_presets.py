@@ -14,7 +14,7 @@ from __future__ import annotations
 from archsim.arch.npu import NPU_PRESETS
 from archsim.arch.system._design import SystemDesign
 from archsim.cost.link import LINK_PJ_PER_BIT
-from archsim.network import Bus, Link, Switch, Torus
+from archsim.network import Bus, Link, Switch, Torus, TwoLevel
 
 _SERDES = float(LINK_PJ_PER_BIT["serdes_112g"].value)
 _NCCL_EFF = 370.0 / 450.0  # NVIDIA/nccl-tests#212 (maintainer): 370 GB/s effective of NVLink 4's 450 GB/s
@@ -82,4 +82,19 @@ CLOUDMATRIX384 = SystemDesign(
            "dies as NPUs, link and chip numbers partly assumptions (see _presets.py)",
 )
 
-SYSTEM_PRESETS: dict[str, SystemDesign] = {d.name: d for d in (DGX_H100, DGX_A100, TPU_V4_64, CLOUDMATRIX384)}
+IB_NDR = Link(
+    bandwidth_gbps=50.0,  # ConnectX-7 NDR: 400 Gb/s = 50 GB/s per direction per GPU (one NIC per GPU in DGX H100)
+    efficiency=48.5 / 50.0,  # "CX-7 NICs at NDR rate (400Gbps) should achieve up to 48-49GB/s per NIC" (NVIDIA,
+    #                         NVIDIA/nccl-tests issue #267, 2025-01-23)
+    latency_us=1.0, pj_per_bit=_SERDES, name="ib-ndr",
+    source="NVIDIA DGX H100 user guide (8 x ConnectX-7 400 Gb/s); efficiency: NVIDIA/nccl-tests#267; latency "
+           "per hop and pJ/bit (electrical SerDes, optics excluded): assumptions")
+DGX_H100_X2 = SystemDesign(
+    name="dgx-h100x2", chip=NPU_PRESETS["h100-sxm5-80gb"],
+    topology=TwoLevel(nodes=2, per_node=8, intra=NVLINK4, inter=IB_NDR, inter_hops=4, rail_optimized=True,
+                      step_overhead_us=1.5, launch_us=8.0, algorithms=("ring", "tree", "hierarchical")),
+    source="2 x NVIDIA DGX H100 on a rail-optimized NDR InfiniBand fabric (DGX SuperPOD reference architecture)",
+)
+
+SYSTEM_PRESETS: dict[str, SystemDesign] = {d.name: d for d in (DGX_H100, DGX_A100, DGX_H100_X2, TPU_V4_64,
+                                                               CLOUDMATRIX384)}

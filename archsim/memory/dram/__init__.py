@@ -18,7 +18,14 @@ from archsim.memory.dram._refresh import REFRESHERS, register_refresh
 from archsim.memory.dram._scheduler import SCHEDULERS, register_scheduler
 from archsim.memory.dram._spec import DramSpec, get_spec, list_specs, load_spec
 from archsim.memory.dram._stream import StreamModel, StreamTiming, stream_addresses
-from archsim.memory.dram._system import DramSystem, closed_page_random_ceiling, read_trace, run_trace, write_trace
+from archsim.memory.dram._system import (
+    DramSystem,
+    closed_page_random_ceiling,
+    read_trace,
+    run_frontend,
+    run_trace,
+    write_trace,
+)
 
 __all__ = [
     "COMMAND_NAMES",
@@ -41,6 +48,7 @@ __all__ = [
     "register_refresh",
     "register_scheduler",
     "run_trace",
+    "run_frontend",
     "stream_addresses",
     "timing_rules",
     "write_trace",

@@ -15,9 +15,18 @@ from archsim.memory.dram._spec import DramSpec
 
 
 class BankStates:
-    """Open rows and next-issue horizons of every bank of one (pseudo-)channel."""
+    """Open rows and next-issue horizons of every bank of one (pseudo-)channel.
+
+    The horizons are compiled from the one constraint table (:func:`~archsim.memory.dram._timing.constraints`):
+    issuing a command applies that command's rules (``hb``/``hg``/``hr``: per command code, the earliest
+    cycle at each bank, bank group and rank).  ``b_act``, ``g_rd``, ``r_wr`` ... are the same lists under
+    short names.  With ``spec.dual_command_bus`` (HBM) row commands (ACT, PRE, REF, REFB) and column
+    commands (RD, WR) have their own command bus: ``row_ok``/``col_ok``.
+    """
 
     def __init__(self, spec: DramSpec) -> None:
+        from archsim.memory.dram._timing import compile_updates
+
         s = spec
         self.spec = spec
         nbg = s.ranks * s.bank_groups
@@ -27,155 +36,117 @@ class BankStates:
         self.bank_rank = [b // s.banks for b in range(nb)]
         self.rank_banks = [list(range(r * s.banks, (r + 1) * s.banks)) for r in range(s.ranks)]
         self.open_row = [-1] * nb
-        # bank-level horizons
-        self.b_act = [0] * nb
-        self.b_rd = [0] * nb
-        self.b_wr = [0] * nb
-        self.b_pre = [0] * nb
-        # bank-group-level
-        self.g_act = [0] * nbg
-        self.g_rd = [0] * nbg
-        self.g_wr = [0] * nbg
-        # rank-level
-        self.r_act = [0] * s.ranks
-        self.r_rd = [0] * s.ranks
-        self.r_wr = [0] * s.ranks
-        self.r_faw = [deque(maxlen=4) for _ in range(s.ranks)]
-        self.cmd_ok = 0  # command bus: one command per tCK
+        self.hit_count = [0] * nb  # column commands since the row was opened
+        self.hb = [[0] * nb for _ in range(6)]
+        self.hg = [[0] * nbg for _ in range(6)]
+        self.hr = [[0] * s.ranks for _ in range(6)]
+        self.b_act, self.b_pre, self.b_rd, self.b_wr = self.hb[ACT], self.hb[PRE], self.hb[RD], self.hb[WR]
+        self.g_act, self.g_rd, self.g_wr = self.hg[ACT], self.hg[RD], self.hg[WR]
+        self.r_act, self.r_rd, self.r_wr = self.hr[ACT], self.hr[RD], self.hr[WR]
+        upd, windows = compile_updates(s)
+        kinds = {"bank": 0, "bankgroup": 1, "rank": 2, "other_ranks": 3, "channel": 4}
+        self.prog = [[((self.hb, self.hg, self.hr, self.hr, self.hr)[kinds[lv]][f], kinds[lv], lat)
+                      for lv, f, lat in upd[c]] for c in range(6)]
+        self.windows = [(cnt, lat, [deque(maxlen=cnt) for _ in range(s.ranks)]) for f, cnt, lat in windows
+                        if f == ACT]
+        self.r_faw = self.windows[0][2] if self.windows else [deque(maxlen=4) for _ in range(s.ranks)]
+        self.dual = bool(s.dual_command_bus)
+        self.cmd_ok = 0  # command bus: one command per tCK (row and column bus when dual)
+        self.row_ok = 0
+        self.col_ok = 0
         self.open_count = [0] * s.ranks
-        # derived delays
+        self.active_cycles = [0] * s.ranks  # rank-cycles with at least one row open (closed intervals so far)
+        self.active_since = [0] * s.ranks
         bl = s.burst_cycles
         self.read_latency = s.CL + bl
         self.write_latency = s.CWL + bl
-        self.rd_to_wr = s.CL + bl + 2 - s.CWL  # RD -> WR (any bank), 2-cycle turnaround as Ramulator2 DDR4/HBM2
-        self.wr_to_rd_s = s.CWL + bl + s.tWTR_S
-        self.wr_to_rd_l = s.CWL + bl + s.tWTR_L
-        self.wr_to_pre = s.CWL + bl + s.tWR
-        self.rank_switch = bl + s.tRTRS  # RD->RD / WR->WR across ranks
-        self.wr_to_rd_rank = max(0, s.CWL + bl + s.tRTRS - s.CL)  # WR -> RD across ranks
 
     def act_ready(self, b: int) -> int:
-        """Earliest cycle an ACT may issue to bank ``b`` (tRC, tRP, tRRD_S/L, tFAW, tRFC)."""
-        r = self.bank_rank[b]
-        t = max(self.b_act[b], self.g_act[self.bank_bg[b]], self.r_act[r], self.cmd_ok)
-        f = self.r_faw[r]
-        if len(f) == 4 and f[0] + self.spec.tFAW > t:
-            t = f[0] + self.spec.tFAW
-        return t
+        """Earliest cycle an ACT may issue to bank ``b`` (tRC, tRP, tRRD_S/L, tFAW/t32AW, tRFC)."""
+        return max(self.ready(ACT, b), self.row_ok if self.dual else self.cmd_ok)
 
     def ready(self, kind: int, b: int) -> int:
-        """Earliest cycle command ``kind`` (ACT, PRE, RD, WR) may issue to bank ``b``, command bus aside."""
-        if kind == RD:
-            t = self.b_rd[b]
-            v = self.g_rd[self.bank_bg[b]]
-            if v > t:
-                t = v
-            v = self.r_rd[self.bank_rank[b]]
-            return v if v > t else t
-        if kind == WR:
-            t = self.b_wr[b]
-            v = self.g_wr[self.bank_bg[b]]
-            if v > t:
-                t = v
-            v = self.r_wr[self.bank_rank[b]]
-            return v if v > t else t
-        if kind == PRE:
-            return self.b_pre[b]
+        """Earliest cycle command ``kind`` may issue to bank ``b`` (rank index for REF), command bus aside."""
+        if kind == REF:
+            return self.hr[REF][b]
         r = self.bank_rank[b]
-        t = self.b_act[b]
-        v = self.g_act[self.bank_bg[b]]
+        t = self.hb[kind][b]
+        v = self.hg[kind][self.bank_bg[b]]
         if v > t:
             t = v
-        v = self.r_act[r]
+        v = self.hr[kind][r]
         if v > t:
             t = v
-        f = self.r_faw[r]
-        if len(f) == 4 and f[0] + self.spec.tFAW > t:
-            t = f[0] + self.spec.tFAW
+        if kind == ACT:
+            for cnt, lat, f in self.windows:
+                q = f[r]
+                if len(q) == cnt and q[0] + lat > t:
+                    t = q[0] + lat
         return t
 
     def col_ready(self, b: int, write: bool) -> int:
         """Earliest cycle a RD (``write`` False) or WR may issue to bank ``b``."""
-        if write:
-            return max(self.b_wr[b], self.g_wr[self.bank_bg[b]], self.r_wr[self.bank_rank[b]], self.cmd_ok)
-        return max(self.b_rd[b], self.g_rd[self.bank_bg[b]], self.r_rd[self.bank_rank[b]], self.cmd_ok)
+        return max(self.ready(WR if write else RD, b), self.col_ok if self.dual else self.cmd_ok)
 
     def issue(self, cmd: int, t: int, b: int, row: int = -1) -> None:
         """Apply command ``cmd`` issued at cycle ``t`` to bank ``b`` (rank index for REF)."""
-        s = self.spec
-        self.cmd_ok = t + 1
-        if cmd == RD or cmd == WR:
-            g = self.bank_bg[b]
-            r = self.bank_rank[b]
-            r_rd, r_wr = self.r_rd, self.r_wr
-            if cmd == RD:
-                v = t + s.tRTP
-                if v > self.b_pre[b]:
-                    self.b_pre[b] = v
-                v = t + s.tCCD_L
-                if v > self.g_rd[g]:
-                    self.g_rd[g] = v
-                for rr in range(s.ranks):
-                    v = t + (s.tCCD_S if rr == r else self.rank_switch)
-                    if v > r_rd[rr]:
-                        r_rd[rr] = v
-                    v = t + self.rd_to_wr
-                    if v > r_wr[rr]:
-                        r_wr[rr] = v
+        if self.dual:
+            if cmd == RD or cmd == WR:
+                self.col_ok = t + 1
             else:
-                v = t + self.wr_to_pre
-                if v > self.b_pre[b]:
-                    self.b_pre[b] = v
-                v = t + s.tCCD_L
-                if v > self.g_wr[g]:
-                    self.g_wr[g] = v
-                v = t + self.wr_to_rd_l
-                if v > self.g_rd[g]:
-                    self.g_rd[g] = v
-                for rr in range(s.ranks):
-                    if rr == r:
-                        v, w = t + s.tCCD_S, t + self.wr_to_rd_s
-                    else:
-                        v, w = t + self.rank_switch, t + self.wr_to_rd_rank
-                    if v > r_wr[rr]:
-                        r_wr[rr] = v
-                    if w > r_rd[rr]:
-                        r_rd[rr] = w
-        elif cmd == ACT:
+                self.row_ok = t + 1
+            self.cmd_ok = self.row_ok if self.row_ok < self.col_ok else self.col_ok
+        else:
+            self.cmd_ok = t + 1
+        if cmd == REF:
+            r = b
+            g = -1
+        else:
             r = self.bank_rank[b]
+            g = self.bank_bg[b]
+        for arr, kind, lat in self.prog[cmd]:
+            v = t + lat
+            if kind == 0:
+                if v > arr[b]:
+                    arr[b] = v
+            elif kind == 1:
+                if v > arr[g]:
+                    arr[g] = v
+            elif kind == 2:
+                if v > arr[r]:
+                    arr[r] = v
+            else:
+                for rr in range(len(arr)):
+                    if (kind == 4 or rr != r) and v > arr[rr]:
+                        arr[rr] = v
+        if cmd == ACT:
             self.open_row[b] = row
+            self.hit_count[b] = 0
+            if self.open_count[r] == 0:
+                self.active_since[r] = t
             self.open_count[r] += 1
-            self.b_rd[b] = t + s.tRCDRD
-            self.b_wr[b] = t + s.tRCDWR
-            self.b_pre[b] = t + s.tRAS
-            self.b_act[b] = t + s.tRC
-            self.g_act[self.bank_bg[b]] = t + s.tRRD_L
-            if t + s.tRRD_S > self.r_act[r]:
-                self.r_act[r] = t + s.tRRD_S
-            self.r_faw[r].append(t)
+            for _, _, f in self.windows:
+                f[r].append(t)
         elif cmd == PRE:
             self.open_row[b] = -1
-            self.open_count[self.bank_rank[b]] -= 1
-            v = t + s.tRP
-            if v > self.b_act[b]:
-                self.b_act[b] = v
-        elif cmd == REF:  # b is the rank
-            v = t + s.tRFC
-            for bb in self.rank_banks[b]:
-                if v > self.b_act[bb]:
-                    self.b_act[bb] = v
-        elif cmd == REFB:
-            v = t + s.tRFCb
-            if v > self.b_act[b]:
-                self.b_act[b] = v
-        else:  # pragma: no cover - codes are internal
-            raise ValueError(f"unknown command code {cmd}")
+            self.open_count[r] -= 1
+            if self.open_count[r] == 0:
+                self.active_cycles[r] += t - self.active_since[r]
+        elif cmd == RD or cmd == WR:
+            self.hit_count[b] += 1
+
+    def rank_active_cycles(self, end: int) -> int:
+        """Rank-cycles (summed over ranks) with at least one row open, up to cycle ``end``."""
+        tot = sum(self.active_cycles)
+        for r, n in enumerate(self.open_count):
+            if n and end > self.active_since[r]:
+                tot += end - self.active_since[r]
+        return tot
 
     def ref_ready(self, rank: int) -> int:
         """Earliest cycle an all-bank REF may issue to ``rank`` (all banks must already be closed)."""
-        t = self.cmd_ok
-        b_act = self.b_act
-        for b in self.rank_banks[rank]:
-            if b_act[b] > t:
-                t = b_act[b]
-        return t
+        return max(self.hr[REF][rank], self.row_ok if self.dual else self.cmd_ok)
+
+    def refb_ready(self, b: int) -> int:
+        """Earliest cycle a per-bank REFB may issue to bank ``b`` (the bank must already be closed)."""
+        return max(self.ready(REFB, b), self.row_ok if self.dual else self.cmd_ok)

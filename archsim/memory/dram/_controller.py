@@ -55,6 +55,7 @@ class ChannelController:
         self.log = log
         self.callback = callback
         self.now = 0
+        self._stop_after_col = False
         self.writing = False
         self.counts = [0] * 6
         self.scheduler = SCHEDULERS[config.scheduler]()
@@ -68,6 +69,25 @@ class ChannelController:
     def enqueue(self, arrival: int, rid: int, bank: int, row: int, is_write: bool) -> None:
         """Add a request arriving at ``arrival`` (tCK); arrivals must be added in non-decreasing order."""
         self.pending.append((arrival, rid, bank, row, is_write))
+
+    def has_room(self, is_write: bool) -> bool:
+        """True when the queue of that direction has a free entry (pending arrivals counted)."""
+        if self.pending:
+            return False
+        return self.nw < self.config.write_queue if is_write else self.nr < self.config.read_queue
+
+    def accept(self, cycle: int, is_write: bool) -> int:
+        """Simulate through tick ``cycle`` (and on, one tCK at a time) until a request of that direction fits;
+        return that tick."""
+        self.run(cycle)
+        while not self.has_room(is_write):
+            self._stop_after_col = True  # run on to the next column command: it frees a queue entry
+            try:
+                self.run()
+            finally:
+                self._stop_after_col = False
+            cycle = max(cycle, self.now)
+        return cycle
 
     @property
     def idle(self) -> bool:
@@ -221,5 +241,8 @@ class ChannelController:
                 wver[b] += 1
             counts[kind] += 1
             if log is not None:
-                log.append((t, kind, bs.bank_rank[b], self._bg_of[b], self._ba_of[b], row))
+                log.append((t, kind, bs.bank_rank[b], self._bg_of[b], self._ba_of[b], row,
+                            req[1] if kind == RD or kind == WR else -1))
+            if self._stop_after_col and (kind == RD or kind == WR):
+                break
         self.now = now

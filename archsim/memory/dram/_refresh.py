@@ -134,7 +134,7 @@ class PerBankRefresh(NoRefresh):
             if bs.open_row[b] >= 0:
                 t, cmd = max(bs.b_pre[b], bs.cmd_ok, floor), PRE
             else:
-                t, cmd = max(bs.b_act[b], bs.cmd_ok, floor), REFB
+                t, cmd = max(bs.refb_ready(b), floor), REFB
             if best is None or t < best[0]:
                 best = (t, cmd, b)
         return best

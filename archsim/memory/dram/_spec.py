@@ -44,6 +44,14 @@ class DramSpec:
     ``tRCD`` may be given alone (then ``tRCDRD = tRCDWR = tRCD``) or split into
     ``tRCDRD``/``tRCDWR``.  ``tRFCb``/``tREFIb`` (per-bank refresh) are 0 for
     standards without per-bank refresh (DDR4).
+
+    Optional constraints (0 / None / False = not modelled): ``rtw_turnaround`` (tCK added to
+    RL + BL - WL between a RD and a later WR; JESD79-4 tRTW note: 2, DRAMsim3 uses tRTRS), ``tRTRS_WW``
+    (rank-to-rank WR->WR gap beyond the burst; None = tRTRS, DRAMsim3: 0), ``tPPD`` (PRE to PRE in a rank,
+    JESD250 GDDR6), ``t32AW`` (at most 32 ACTs per rank in this window, JESD250 GDDR6),
+    ``dual_command_bus`` (HBM: separate row and column command buses, JESD235, so one row and one
+    column command may issue in the same tCK).  The timing rules themselves are declared once in
+    :mod:`archsim.memory.dram._timing`.
     """
 
     name: str
@@ -82,6 +90,11 @@ class DramSpec:
     channels: int = 1
     pseudo_channels: int = 1
     ranks: int = 1
+    rtw_turnaround: int = 2
+    tRTRS_WW: int | None = None
+    tPPD: int = 0
+    t32AW: int = 0
+    dual_command_bus: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
@@ -91,7 +104,7 @@ class DramSpec:
         require_positive_number("tCK_ns", self.tCK_ns)
         for f in _POSITIVE_TIMINGS:
             require_positive_int(f, getattr(self, f))
-        for f in ("tRCD", "tRCDRD", "tRCDWR", "tRTRS", "tRFCb", "tREFIb"):
+        for f in ("tRCD", "tRCDRD", "tRCDWR", "tRTRS", "tRFCb", "tREFIb", "rtw_turnaround", "tPPD", "t32AW"):
             require_nonneg_int(f, getattr(self, f))
         for f in ("burst_length", "device_width", "bus_width", "data_rate") + _COUNT_FIELDS:
             object.__setattr__(self, f, require_positive_int(f, getattr(self, f), _COUNT_MAX.get(f, 2**53)))
@@ -106,6 +119,10 @@ class DramSpec:
             v = getattr(self, f)
             if v & (v - 1):
                 raise ConfigError(f"{f} must be a power of two, not {v!r}")
+        if self.tRTRS_WW is not None:
+            require_nonneg_int("tRTRS_WW", self.tRTRS_WW)
+        if not isinstance(self.dual_command_bus, bool):
+            raise ConfigError(f"dual_command_bus must be true or false, not {self.dual_command_bus!r}")
         if self.tRCD == 0 and (self.tRCDRD == 0 or self.tRCDWR == 0):
             raise ConfigError("tRCD must be a positive integer (or give both tRCDRD and tRCDWR), not 0")
         if self.tRCDRD == 0:

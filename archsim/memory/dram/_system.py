@@ -42,10 +42,15 @@ class DramSystem:
         self.finish: list[int] = []
         self.arrival: list[int] = []
         self.is_write: list[bool] = []
+        self.address: list[int] = []  # byte address of each request (the checker derives bank and row from it)
         self.logs: list[list[tuple]] | None = [[] for _ in range(self.spec.n_channels)] if record else None
         self._callbacks: dict[int, Callable[[int, int], None]] = {}
+        if config.queue_structure == "per_bank":
+            from archsim.memory.dram._bankqueue import BankQueueController as ctrl_cls
+        else:
+            ctrl_cls = ChannelController
         self.controllers = [
-            ChannelController(self.spec, config, ch, self.finish, self.logs[ch] if record else None, None)
+            ctrl_cls(self.spec, config, ch, self.finish, self.logs[ch] if record else None, None)
             for ch in range(self.spec.n_channels)]
         s = self.spec
         self._bank_of = lambda rank, bg, ba: (rank * s.bank_groups + bg) * s.banks_per_group + ba
@@ -64,6 +69,7 @@ class DramSystem:
         self.finish.append(-1)
         self.arrival.append(int(cycle))
         self.is_write.append(bool(write))
+        self.address.append(int(address))
         c = self.controllers[ch]
         if c.pending and c.pending[-1][0] > cycle:
             raise ConfigError(f"cycle must be non-decreasing per channel, not {cycle} after {c.pending[-1][0]}")
@@ -113,9 +119,11 @@ class DramSystem:
 
     def stats(self) -> dict[str, Any]:
         """Summary of all served requests (keys per DESIGN.md ``archsim dram --json``)."""
-        return summarize(self.spec, np.asarray(self.arrival, dtype=np.int64),
-                         np.asarray(self.finish, dtype=np.int64), np.asarray(self.is_write, dtype=bool),
-                         self.command_counts())
+        out = summarize(self.spec, np.asarray(self.arrival, dtype=np.int64),
+                        np.asarray(self.finish, dtype=np.int64), np.asarray(self.is_write, dtype=bool),
+                        self.command_counts())
+        out["rank_active_cycles"] = sum(c.banks.rank_active_cycles(out["total_cycles"]) for c in self.controllers)
+        return out
 
     @property
     def n_commands(self) -> int:
@@ -149,6 +157,13 @@ def summarize(spec: DramSpec, arrival: np.ndarray, finish: np.ndarray, is_write:
         "writes": int(is_write[served].sum()),
         "bytes": nbytes,
     }
+    rd = served & ~is_write
+    rlat = (finish - arrival)[rd]
+    out["avg_read_latency_cycles"] = float(rlat.mean()) if rlat.size else 0.0
+    out["p99_read_latency_cycles"] = float(np.sort(rlat)[min(rlat.size - 1, int(0.99 * (rlat.size - 1) + 0.5))]) \
+        if rlat.size else 0.0   # nearest rank
+    out["last_read_return_cycle"] = int(finish[rd].max()) if rlat.size else 0
+    out["last_accept_cycle"] = int(arrival.max()) if arrival.size else 0
     for name in ("ACT", "PRE", "RD", "WR", "REF", "REFB"):
         out[f"{name.lower()}_count"] = counts[name]
     return out
@@ -223,6 +238,7 @@ def run_trace(spec: DramSpec | str, addresses, is_write=None, cycles=None, confi
     system.finish.extend([-1] * n)
     system.arrival.extend(c.tolist())
     system.is_write.extend(w.tolist())
+    system.address.extend(a.tolist())
     rid = np.arange(n, dtype=np.int64)
     ch = d["channel"]
     for k, ctrl in enumerate(system.controllers):
@@ -231,6 +247,55 @@ def run_trace(spec: DramSpec | str, addresses, is_write=None, cycles=None, confi
             continue
         ctrl.pending.extend(zip(c[sel].tolist(), rid[sel].tolist(), bank[sel].tolist(), d["row"][sel].tolist(),
                                 w[sel].tolist(), strict=True))
+    system.drain()
+    return system.stats(), system
+
+
+def run_frontend(spec: DramSpec | str, addresses, is_write=None, cycles=None,
+                 config: ControllerConfig | None = None, *, record: bool = False,
+                 **config_fields: Any) -> tuple[dict[str, Any], DramSystem]:
+    """Simulate a trace through the front end of ``archsim dram`` and drain it.
+
+    Arrival semantics (DRAMsim3's trace front end, ``TraceBasedCPU``): requests are offered in trace order,
+    request ``i`` at cycle ``max(cycles[i], offer of i-1 + 1)`` (at most one per cycle); it is accepted after
+    the memory's tick of that cycle if its channel's queue has room, otherwise the trace stalls (later requests
+    wait too) until it fits.  A request accepted after tick ``c`` enters its queue at ``c + 1``, its
+    *acceptance cycle*; latency = completion (last data beat) - acceptance.  Channels are simulated lazily
+    (each only as far as the front end needs), which is exact because they share nothing but the front end.
+
+    Returns (summary dict as :func:`summarize`, the :class:`DramSystem`; ``system.arrival`` holds the
+    acceptance cycles, ``system.offered`` the trace cycles).
+    """
+    a = np.asarray(addresses, dtype=np.int64)
+    n = a.size
+    w = np.zeros(n, dtype=bool) if is_write is None else np.asarray(is_write, dtype=bool)
+    c = np.zeros(n, dtype=np.int64) if cycles is None else np.asarray(cycles, dtype=np.int64)
+    if w.size != n or c.size != n:
+        raise ConfigError(f"is_write and cycles must have one entry per address ({n}), not {w.size} and {c.size}")
+    system = DramSystem(spec, config, record=record, **config_fields)
+    s = system.spec
+    d = system.mapper.decode_array(a)
+    bank = ((d["rank"] * s.bank_groups + d["bg"]) * s.banks_per_group + d["bank"]).tolist()
+    ch = d["channel"].tolist()
+    row = d["row"].tolist()
+    wl = w.tolist()
+    system.finish.extend([-1] * n)
+    system.is_write.extend(wl)
+    system.address.extend(a.tolist())
+    acc = [0] * n
+    ctrls = system.controllers
+    t = -1
+    for i, cyc in enumerate(c.tolist()):
+        t = cyc if cyc > t else t
+        k = ctrls[ch[i]]
+        wi = wl[i]
+        if not k.has_room(wi):
+            t = k.accept(t, wi)
+        acc[i] = t + 1
+        k.enqueue(t + 1, i, bank[i], row[i], wi)
+        t += 1
+    system.arrival.extend(acc)
+    system.offered = c
     system.drain()
     return system.stats(), system
 

@@ -127,7 +127,7 @@ def test_cli_bad_input_exits_2(tmp_path):
     out = subprocess.run([sys.executable, "-m", "archsim.cli", "dram", "--spec", "hbm2", "--trace", str(p)],
                          capture_output=True, text=True)
     assert out.returncode == 2
-    assert out.stderr.strip() == "archsim: error: bad.trace:2: kind must be READ or WRITE, not 'FETCH'"
+    assert out.stderr.strip() == "archsim: error: bad.trace:2: kind must be READ/WRITE (or R/W), not 'FETCH'"
 
 
 @pytest.mark.parametrize("name", ["HBM2-2Gbps", "LPDDR5-6400"])

@@ -1,0 +1,146 @@
+"""The logic of ``archsim dram`` (the CLI module only parses arguments and prints).
+
+Trace formats (one request = one burst of ``spec.access_bytes``; ``#`` starts a comment):
+
+* ``dramsim3``: ``0xADDR READ|WRITE cycle`` (DRAMsim3's trace format; ``R``/``W``/``RD``/``WR`` also read)
+* ``ramulator``: ``0xADDR R|W`` (Ramulator's memory trace; no cycle: every request offered as soon as possible)
+
+``auto`` (default) takes the format from the first request line.  Arrival semantics are those of
+:func:`~archsim.memory.dram._system.run_frontend` (DRAMsim3's trace front end): offered at the trace cycle, at
+most one per cycle, in order; the trace stalls while the target queue is full; latency = return - acceptance.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from archsim.core.errors import ConfigError
+
+FORMATS = ("auto", "dramsim3", "ramulator")
+_KINDS = {"READ": False, "R": False, "RD": False, "WRITE": True, "W": True, "WR": True}
+
+
+def parse_trace(path: str | Path, fmt: str = "auto"):
+    """Return (addresses int64, is_write bool, cycles int64) numpy arrays read from a trace file."""
+    import numpy as np
+
+    if fmt not in FORMATS:
+        raise ConfigError(f"trace format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"trace file {str(path)!r} does not exist")
+    lines = p.read_text().splitlines()
+    addrs: list[int] = []
+    writes: list[bool] = []
+    cycles: list[int] = []
+    width = {"dramsim3": 3, "ramulator": 2}.get(fmt)
+    kinds = _KINDS
+    for lineno, line in enumerate(lines, 1):
+        if "#" in line:
+            line = line.split("#", 1)[0]
+        parts = line.split()
+        if not parts:
+            continue
+        if width is None:
+            width = len(parts) if len(parts) in (2, 3) else 3
+        if len(parts) != width:
+            want = "'0xADDR READ|WRITE cycle'" if width == 3 else "'0xADDR R|W'"
+            raise ConfigError(f"{p.name}:{lineno}: expected {want}, not {line.strip()!r}")
+        k = kinds.get(parts[1].upper())
+        if k is None:
+            raise ConfigError(f"{p.name}:{lineno}: kind must be READ/WRITE (or R/W), not {parts[1]!r}")
+        try:
+            a = int(parts[0], 16) if parts[0][:2] in ("0x", "0X") else int(parts[0], 0)
+            c = int(parts[2], 0) if width == 3 else 0
+        except ValueError:
+            raise ConfigError(f"{p.name}:{lineno}: address and cycle must be integers, not {line.strip()!r}") from None
+        if a < 0 or c < 0:
+            raise ConfigError(f"{p.name}:{lineno}: address and cycle must be non-negative, not {line.strip()!r}")
+        addrs.append(a)
+        writes.append(k)
+        cycles.append(c)
+    return np.array(addrs, dtype=np.int64), np.array(writes, dtype=bool), np.array(cycles, dtype=np.int64)
+
+
+def load_controller(path: str | Path | None, **overrides: Any):
+    """Return a :class:`ControllerConfig` from a YAML file of its fields (or defaults), fields overridden."""
+    from archsim.memory.dram._config import ControllerConfig
+
+    data: dict[str, Any] = {}
+    if path is not None:
+        import yaml
+
+        p = Path(path)
+        if not p.is_file():
+            raise ConfigError(f"controller file {str(path)!r} does not exist")
+        try:
+            data = yaml.safe_load(p.read_text()) or {}
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"controller file {str(path)!r} is not valid YAML: {exc}") from None
+        if not isinstance(data, dict):
+            raise ConfigError(f"controller file {str(path)!r} must hold a mapping of controller fields")
+    data.update({k: v for k, v in overrides.items() if v is not None})
+    return ControllerConfig.from_dict(data)
+
+
+def write_command_log(path: str | Path, system) -> int:
+    """Write every issued command as ``cycle channel CMD rank bg bank row request`` lines; return the count."""
+    from archsim.memory.dram._commands import NAMES
+
+    n = 0
+    rows = []
+    for ch, log in enumerate(system.logs or []):
+        for e in log:
+            rid = e[6] if len(e) > 6 else -1
+            rows.append((e[0], ch, NAMES[e[1]], e[2], e[3], e[4], e[5], rid))
+    rows.sort(key=lambda r: (r[0], r[1]))
+    with Path(path).open("w") as fh:
+        fh.write("# cycle channel command rank bankgroup bank row request\n")
+        for r in rows:
+            fh.write(" ".join(map(str, r)) + "\n")
+            n += 1
+    return n
+
+
+def run_dram_command(spec_name: str, trace: str, *, fmt: str = "auto", controller: str | None = None,
+                     log_commands: str | None = None, check: bool = False, **overrides: Any) -> dict[str, Any]:
+    """Run one trace as ``archsim dram`` does; return the summary dict (``--json`` output).
+
+    ``overrides`` are ControllerConfig fields (``mapping``, ``page_policy``, ``refresh``, ``scheduler`` ...).
+    ``energy_j`` comes from the command counts and IDD currents (:func:`archsim.cost.dram_energy`), ``None``
+    with ``energy_note`` where the standard has no IDD table.
+    """
+    from archsim.memory.dram._spec import load_spec
+    from archsim.memory.dram._system import run_frontend
+
+    spec = load_spec(spec_name)
+    config = load_controller(controller, **overrides)
+    if config.refresh == "per_bank" and spec.tREFIb == 0:
+        raise ConfigError(f"refresh must be all_bank or none for {spec.name} (no per-bank refresh), not 'per_bank'")
+    addrs, writes, cycles = parse_trace(trace, fmt)
+    record = bool(log_commands or check)
+    stats, system = run_frontend(spec, addrs, writes, cycles, config, record=record)
+    stats["queue_structure"] = config.queue_structure
+    stats.update(energy_from_counts(spec, stats))
+    if log_commands:
+        stats["commands_logged"] = write_command_log(log_commands, system)
+    if check:
+        from archsim.memory.dram._checker import TimingChecker
+
+        checker = TimingChecker(spec, refresh=config.refresh)
+        v = checker.check_system(system)
+        stats["violations"] = len(v)
+        stats["violation_examples"] = [str(x) for x in v[:5]]
+    return stats
+
+
+def energy_from_counts(spec, stats: dict[str, Any]) -> dict[str, Any]:
+    """Return ``energy_j`` (and its parts) priced from the run's command counts; None where no IDD table exists."""
+    from archsim.cost import dram_energy
+
+    try:
+        e = dram_energy(spec, stats, stats["seconds"])
+    except KeyError as exc:
+        return {"energy_j": None, "energy_note": str(exc).strip("'\"")}
+    return {"energy_j": e["total_j"], "energy_breakdown_j": e}
