@@ -17,13 +17,9 @@ lowering: the ``A`` matrix is the unrolled input, ``r * s / stride^2`` times lar
 
 from __future__ import annotations
 
-<<<<<<< HEAD
 import numbers
-from dataclasses import asdict, dataclass
-=======
 import re
 from dataclasses import asdict, dataclass, fields
->>>>>>> main
 from typing import Any
 
 from archsim.core.errors import ConfigError, require_choice, require_positive_int
@@ -206,7 +202,6 @@ class Op:
             require_choice(field, getattr(self, field), PRECISIONS)
         require_choice("b_tensor", self.b_tensor, B_TENSORS)
         require_choice("phase", self.phase, PHASES)
-<<<<<<< HEAD
         from archsim.core.fields import short_repr
 
         layer = self.layer
@@ -214,14 +209,11 @@ class Op:
                 or not -1 <= int(layer) <= MAX_DIM:
             raise ConfigError(f"layer must be an integer >= -1, not {short_repr(layer)}")
         object.__setattr__(self, "layer", int(layer))
-=======
-        if isinstance(self.layer, bool) or not isinstance(self.layer, int) or self.layer < -1:
-            raise ConfigError(f"layer must be an integer >= -1, not {self.layer!r}")
         cv = self.conv
         if isinstance(cv, str):
             cv = ConvShape.parse(cv) if cv.strip() else None
         elif cv is not None and not isinstance(cv, ConvShape):
-            raise ConfigError(f"conv must be a ConvShape, its text form or None, not {cv!r}")
+            raise ConfigError(f"conv must be a ConvShape, its text form or None, not {short_repr(cv)}")
         object.__setattr__(self, "conv", cv)
         if self.kind == "conv":
             if cv is None:
@@ -231,7 +223,6 @@ class Op:
                                   f"its conv geometry, not {(self.M, self.K, self.N, self.batch)}")
         elif cv is not None:
             raise ConfigError(f"op {self.name!r}: only conv ops carry a conv geometry, not kind {self.kind!r}")
->>>>>>> main
 
     @property
     def is_matrix(self) -> bool:

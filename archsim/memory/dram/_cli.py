@@ -6,14 +6,8 @@ The command's logic is :func:`archsim.memory.dram._command.run_dram_command`.
 from __future__ import annotations
 
 import argparse
-<<<<<<< HEAD
-import sys
 
-from archsim.core.errors import ConfigError
 from archsim.core.fields import finite_json
-=======
-import json
->>>>>>> main
 
 
 def register(subparsers) -> None:
