@@ -49,7 +49,7 @@ def pim_rules(pim: PimSpec) -> list[tuple[int, int, str, int, str]]:
     """Return every rule ``(earlier, later, scope, gap_tck, name)`` of ``pim``."""
     s = pim.dram
     bl = s.burst_cycles
-    ci = pim.col_interval
+    ci = pim.min_col_interval  # the physical floor, never the (possibly overridden) configured interval
     acts, pres = (ACT, ACT_AB), (PRE, PRE_AB)
     cols_rd = (RD, MAC_AB, MAC_SB)
     rules: list[tuple[int, int, str, int, str]] = []
