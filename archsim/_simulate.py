@@ -29,6 +29,7 @@ def simulate(design: Any, trace: Trace | Op | list[Op], *, exact: bool = False) 
         raise ConfigError(f"trace must be a non-empty archsim Trace, Op or list of Ops, not {type(trace).__name__}")
     if not hasattr(design, "run"):
         raise ConfigError(f"design must be an archsim design with run(), not {type(design).__name__}")
+    _warn_precision(design, trace)
     result = design.run(trace, exact=exact)
     if not hasattr(design, "components"):
         return result
@@ -48,3 +49,28 @@ def simulate(design: Any, trace: Trace | Op | list[Op], *, exact: bool = False) 
         if key not in ("seconds",):
             summary[key] = value
     return Result(ops=ops, summary=summary)
+
+
+class PrecisionMismatchWarning(UserWarning):
+    """A trace's matrix operands are in a different number format than the design's PEs."""
+
+
+def _warn_precision(design: Any, trace: Trace) -> None:
+    """Warn (once per call) when the trace's matrix ops use operand formats other than the design's PEs:
+    the run then prices and times those formats on hardware built for another one (e.g. bf16 MACs on an
+    int8 array), which is rarely what a comparison means."""
+    a_pe, b_pe = getattr(design, "a_precision", None), getattr(design, "b_precision", None)
+    if not isinstance(a_pe, str) or not isinstance(b_pe, str):
+        return
+    df = trace.df
+    matrix = df[df["kind"].isin(("gemm", "gemv", "bmm", "conv"))]
+    pairs = set(zip(matrix["a_precision"], matrix["b_precision"], strict=True)) - {(a_pe, b_pe)}
+    if pairs:
+        import warnings
+
+        got = ", ".join(sorted(f"{a}x{b}" for a, b in pairs))
+        warnings.warn(
+            f"design {getattr(design, 'name', type(design).__name__)!r} has {a_pe}x{b_pe} PEs but the trace's matrix "
+            f"ops are {got}: they run as given (build the trace with the design's precision, e.g. "
+            f"build_trace(..., precision='w8a8') for int8 PEs, to compare designs at their native precision)",
+            PrecisionMismatchWarning, stacklevel=3)

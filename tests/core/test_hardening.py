@@ -109,3 +109,48 @@ def test_import_archsim_does_not_load_pandas():
     code = "import sys, archsim, archsim.cli; print('pandas' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == "False", out.stderr
+
+
+def test_precision_mismatch_warns():
+    """Regression (issue 15): int8 presets ran bf16 traces with no warning."""
+    from archsim._simulate import PrecisionMismatchWarning
+    from archsim.workloads import PrecisionPlan
+
+    with pytest.warns(PrecisionMismatchWarning, match=r"'tpu-v1' has int8xint8 PEs .* bf16xbf16"):
+        archsim.simulate(archsim.load_design("tpu-v1"), archsim.build_trace("gpt2", phase="decode", context=8))
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PrecisionMismatchWarning)
+        trace = archsim.build_trace("gpt2", phase="decode", context=8, precision=PrecisionPlan(*["int8"] * 4))
+        archsim.simulate(archsim.load_design("tpu-v1"), trace)
+
+
+def test_exact_must_be_a_bool():
+    with pytest.raises(ConfigError, match="exact must be True or False, not 'yes'"):
+        archsim.simulate(archsim.load_design("gemmini"), archsim.Op("g", "gemm", 4, 4, 4), exact="yes")
+
+
+def test_json_has_no_nan():
+    from archsim.core.fields import finite_json
+
+    text = finite_json({"a": float("nan"), "b": [np.float64("inf")], "c": np.int64(3)})
+    assert text == '{"a": null, "b": [null], "c": 3}'
+
+
+def test_pim_col_interval_below_the_physical_floor_is_refused():
+    with pytest.raises(ConfigError, match=r"col_interval_tck must be 0 \(derived\) or at least 4 tCK"):
+        archsim.load_design("hbm-pim", col_interval_tck=1)
+    from archsim.memory.pim._rules import pim_rules
+
+    pim = archsim.load_design("gddr6-aim")._pim
+    assert pim.min_col_interval == max(pim.dram.tCCD_S, pim.unit_period_tck)
+    assert any(name for *_, name in pim_rules(pim))
+
+
+def test_npu_scratchpad_bandwidth_affects_results():
+    """Regression (issue 15): NpuDesign.scratchpad_gbps had no effect on any result."""
+    op = archsim.Op("g", "gemm", 2048, 2048, 2048)
+    fast = archsim.simulate(archsim.load_design("tpu-v4-like"), op).summary["total_cycles"]
+    slow = archsim.simulate(archsim.load_design("tpu-v4-like", scratchpad_gbps=10.0), op).summary["total_cycles"]
+    assert slow > 2 * fast
