@@ -65,8 +65,13 @@ class Trace:
         return cls(df, source=source)
 
     @classmethod
-    def read(cls, path: str | Path) -> Trace:
-        """Return the trace stored at ``path`` (``.csv`` or ``.parquet``)."""
+    def read(cls, path: str | Path, precision: str | None = None) -> Trace:
+        """Return the trace stored at ``path`` (``.csv`` or ``.parquet``).
+
+        A CSV whose header is a SCALE-Sim topology (``Layer Name, M, N, K,`` GEMMs or ``Layer name,
+        IFMAP Height, ...`` convolutions, e.g. a ``.scalesim.csv`` written by ``archsim workload``) is read
+        with :mod:`archsim.workloads.scalesim`, its operands in ``precision`` (default int8, SCALE-Sim's
+        1-byte words)."""
         path = Path(path)
         if not path.exists():
             raise ConfigError(f"trace file {str(path)!r} does not exist")
@@ -74,6 +79,12 @@ class Trace:
             from archsim.core.extras import require_parquet
 
             require_parquet()
+        scalesim = _scalesim_kind(path)
+        if scalesim is not None:  # a SCALE-Sim topology (what `archsim workload -o x.scalesim.csv` writes)
+            from archsim.workloads import scalesim as _ss
+
+            reader = _ss.read_scalesim_gemm if scalesim == "gemm" else _ss.read_scalesim_conv
+            return reader(path, precision=precision or "int8")
         try:
             if path.suffix == ".parquet":
                 df = pd.read_parquet(path)
@@ -226,3 +237,19 @@ def _parse_str(source: str, i: int, col: str, value: object) -> str:
         raise ConfigError(f"{source}: row {i + 1}, column {col}: must be one of {', '.join(allowed)}, "
                           f"not {short_repr(value)}")
     return value
+
+
+def _scalesim_kind(path: Path) -> str | None:
+    """``"gemm"`` / ``"conv"`` if ``path`` is a CSV starting with a SCALE-Sim topology header, else None."""
+    if path.suffix != ".csv":
+        return None
+    try:
+        with path.open(encoding="utf-8", errors="replace") as fh:
+            head = fh.readline(4096).strip().lower().replace(" ", "")
+    except OSError:
+        return None
+    if head.startswith("layername,m,n,k"):
+        return "gemm"
+    if head.startswith("layername,ifmapheight"):
+        return "conv"
+    return None
