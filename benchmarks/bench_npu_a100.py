@@ -51,7 +51,7 @@ def main() -> int:
     ap.add_argument("--design", default="a100-sxm4-80gb")
     ap.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE")
     args = ap.parse_args()
-    d = get_npu_design(args.design)
+    d = get_npu_design(args.design).replace(execution="eager")  # LLMCompass timed PyTorch eager
     if args.set:
         import yaml
 

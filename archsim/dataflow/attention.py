@@ -20,6 +20,13 @@ Notation (one attention head, or one KV group for GQA): ``Q[Nq, d]``, ``K[Nk, d]
 * **Split-KV decode** (Lean Attention, Sanovar et al. 2024 / FlashDecoding): the ``Nk`` keys of a
   (sequence, KV head) unit are cut into ``splits`` chunks run on different cores; each writes a partial
   ``O`` (fp32) plus ``m, l`` that a final reduction reads back.
+* **Decode partitions** (:func:`decode_partition`): ``none`` (one work item per unit), ``split_k``
+  (flash-decoding, Dao et al. 2023: ``ceil(cores / units)`` equal chunks per unit, so ``units x splits``
+  items may need a second wave) and ``stream_k`` (Lean Attention, Sanovar et al. 2024, Sec. 3: the
+  ``units x Nk`` keys are dealt evenly over the cores as one wave, a core's span crossing unit boundaries;
+  only units cut by a span boundary write partials).
+* **Causal prefill** (:func:`causal_block_fraction`): FlashAttention-2 (Dao 2023, Sec. 3.1) skips the
+  K/V blocks entirely above the diagonal; a Q block computes the blocks up to its last row's position.
 """
 
 from __future__ import annotations
@@ -27,9 +34,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from archsim.core.errors import ConfigError, require_choice, require_positive_int
 
 LOOP_ORDERS = ("kv_outer", "q_outer")
+DECODE_MODES = ("none", "split_k", "stream_k")
 #: bytes of one fp32 partial value (split-KV partial outputs and row statistics)
 PARTIAL_BYTES = 4
 
@@ -124,6 +134,7 @@ class SplitKv:
     partial_write_bytes: int
     partial_read_bytes: int
     reduce_flops: int
+    mode: str = "split_k"
 
 
 def split_kv(units: int, nq: int, nk: int, d: int, cores: int, min_chunk: int = 256) -> SplitKv:
@@ -138,3 +149,45 @@ def split_kv(units: int, nq: int, nk: int, d: int, cores: int, min_chunk: int = 
     pw = units * splits * per_partial if splits > 1 else 0
     red = units * (splits - 1) * nq * (2 * d + 4) if splits > 1 else 0
     return SplitKv(units, splits, chunk, units * splits, pw, pw, red)
+
+
+def decode_partition(units: int, nq: int, nk: int, d: int, cores: int, mode: str,
+                     min_chunk: int = 256) -> SplitKv:
+    """Return the :class:`SplitKv` of decode ``mode`` (``none``, ``split_k``, ``stream_k``; module docstring).
+
+    ``stream_k``: ``workers = min(cores, ceil(units x nk / min_chunk))`` spans of ``chunk`` keys each;
+    ``splits`` reports the largest number of pieces of one unit.
+    """
+    for f, v in (("units", units), ("nq", nq), ("nk", nk), ("d", d), ("cores", cores), ("min_chunk", min_chunk)):
+        require_positive_int(f, v)
+    require_choice("decode mode", mode, DECODE_MODES)
+    if mode == "none":
+        return SplitKv(units, 1, nk, units, 0, 0, 0, "none")
+    if mode == "split_k":
+        return split_kv(units, nq, nk, d, cores, min_chunk)
+    total = units * nk
+    workers = max(1, min(cores, _cdiv(total, min_chunk)))
+    chunk = _cdiv(total, workers)
+    workers = _cdiv(total, chunk)
+    cuts = np.arange(1, workers, dtype=np.int64) * chunk       # span boundaries inside the key range
+    cuts = cuts[cuts % nk != 0]                                # those that cut a unit
+    split_units = np.unique(cuts // nk)
+    per_partial = nq * (d + 2) * PARTIAL_BYTES
+    pieces = len(cuts) + len(split_units)                      # partial results written
+    pw = pieces * per_partial
+    red = len(cuts) * nq * (2 * d + 4)
+    splits = 1 + (int(np.bincount(cuts // nk).max()) if len(cuts) else 0)
+    return SplitKv(units, splits, chunk, workers, pw, pw, red, "stream_k")
+
+
+def causal_block_fraction(nq: int, nk: int, block_q: int, block_kv: int) -> float:
+    """Return the fraction of the ``ceil(nq / block_q) x ceil(nk / block_kv)`` score blocks a causal kernel
+    computes: the queries are the last ``nq`` of ``nk`` positions, and Q block ``j`` needs the K/V blocks
+    up to its last row's position (blocks on the diagonal run in full, masked inside)."""
+    for f, v in (("nq", nq), ("nk", nk), ("block_q", block_q), ("block_kv", block_kv)):
+        require_positive_int(f, v)
+    tr, tc = _cdiv(nq, block_q), _cdiv(nk, block_kv)
+    last = np.minimum(nq, (np.arange(tr, dtype=np.int64) + 1) * block_q)   # rows covered, 1-based last row
+    keys = nk - nq + last
+    blocks = -(-keys // block_kv)
+    return float(blocks.sum()) / (tr * tc)

@@ -15,10 +15,9 @@ arXiv:2404.11887, were): two transformations we implement exactly, in RTL and he
   b_bits`` partial-product rows of all lanes are reduced by one compressor tree instead of
   ``lanes`` multipliers (each with its own final adder) followed by an adder tree.
 
-Signed operands: Baugh-Wooley-style rows of the two's-complement ``b``: row ``j < n-1`` is
-``b_j ? a << j : 0``; the sign row is ``b_{n-1} ? ~(a << (n-1)) : 0`` plus a ``+1`` correction
-(``-(x) = ~x + 1``) collected over the lanes into one small row.  All rows are ``acc_bits`` wide
-and arithmetic wraps modulo ``2**acc_bits``, as the accumulator does.
+Signed operands: Baugh-Wooley rows without sign extension (:func:`partial_product_rows`): each
+row is ``a_bits`` wide at its bit weight, the sign handling folded into one constant row; the
+carry-save pair is ``acc_bits`` wide and arithmetic wraps modulo ``2**acc_bits``.
 
 :class:`CsaDot` computes a dot product through exactly the rows and the compression order of the
 RTL (:class:`archsim.rtl.tpe.CsaTreePE`); cycles: ``ceil(k / lanes)`` (one beat per cycle, the
@@ -39,22 +38,25 @@ from archsim.pe.bitserial import _check_bits, _check_operands, _wrap_signed
 __all__ = ["CsaDot", "compress_rows", "partial_product_rows"]
 
 
-def partial_product_rows(a: Sequence[int], b: Sequence[int], b_bits: int, width: int) -> list[int]:
+def partial_product_rows(a: Sequence[int], a_bits: int, b: Sequence[int], b_bits: int, width: int) -> list[int]:
     """Return the unsigned ``width``-bit rows whose sum (mod ``2**width``) is ``sum(a_i * b_i)``.
 
-    Per lane: ``b_bits - 1`` shifted copies of ``a`` selected by the bits of ``b``, the inverted sign
-    row; then one row holding the number of lanes whose ``b`` is negative (the ``+1`` corrections).
+    Baugh-Wooley rows without sign extension: with ``m = 2**(a_bits-1)``, row ``j < b_bits - 1`` of a
+    lane is ``(b_j ? a ^ m : m) << j`` (``a_bits`` wide: the AND array with a NAND in the top bit) and
+    stands for ``(row - m) << j``; the sign row is ``~(b_n ? a ^ m : m)`` (``a_bits`` wide) ``<< (n-1)``
+    and stands for ``-(b_n a)`` up to a constant.  Every lane's constants add up to one fixed row,
+    ``lanes * (2**(n-1) - m * (2**n - 1))`` mod ``2**width``, appended last.
     """
-    mask = (1 << width) - 1
-    rows, ones = [], 0
+    wmask, amask, n = (1 << width) - 1, (1 << a_bits) - 1, b_bits
+    m = 1 << (a_bits - 1)
+    rows = []
     for x, y in zip(a, b, strict=True):
-        ybits = y & ((1 << b_bits) - 1)
-        for j in range(b_bits - 1):
-            rows.append(((x << j) & mask) if (ybits >> j) & 1 else 0)
-        sign = (ybits >> (b_bits - 1)) & 1
-        rows.append((~(x << (b_bits - 1)) & mask) if sign else 0)
-        ones += sign
-    rows.append(ones)
+        ybits, u0 = y & ((1 << n) - 1), (x & amask) ^ m
+        for j in range(n - 1):
+            rows.append((u0 if (ybits >> j) & 1 else m) << j)
+        u = u0 if (ybits >> (n - 1)) & 1 else m
+        rows.append(((~u) & amask) << (n - 1))
+    rows.append((len(rows) // n * ((1 << (n - 1)) - m * ((1 << n) - 1))) & wmask)
     return rows
 
 
@@ -116,7 +118,7 @@ class CsaDot:
         s = c = 0
         states = []
         for i in range(0, len(av), L):
-            rows = partial_product_rows(av[i:i + L], bv[i:i + L], self.b_bits, W) + [s, c]
+            rows = partial_product_rows(av[i:i + L], self.a_bits, bv[i:i + L], self.b_bits, W) + [s, c]
             s, c = compress_rows(rows, W)
             states.append((s, c))
         return states

@@ -16,8 +16,9 @@ usual way (``*`` per lane, adder tree, accumulator register, single cycle):
 flow of :mod:`archsim.rtl._synth`) and reports area, the longest combinational path in cells
 (Yosys ``ltp -noff`` after technology mapping: a unit-delay proxy of the clock period) and area
 efficiency = MACs per cycle / (area x path length), i.e. throughput per area at the clock each
-design allows under the unit-delay assumption.  No energy figure: a switching-activity estimate
-needs a gate-level simulation this flow does not have.
+design allows under the unit-delay assumption.  Energy: :func:`switching_activity` runs the mapped
+gate netlist in Icarus Verilog on random operands and counts net bit flips per MAC; the energy
+proxy gives every flip the same energy (no capacitance or glitch model).
 """
 
 from __future__ import annotations
@@ -68,21 +69,22 @@ class CsaTreePE(StreamPE):
         s_reg = Signal(W, name="acc_s")
         c_reg = Signal(W, name="acc_c")
         m.d.comb += self.in_ready.eq(1)
-        rows, signs = [], []
+        na = self.a_bits
+        msb = 1 << (na - 1)
+        rows = []
         for i in range(self.lanes):
             a, b = self.a[i], self.b[i]
-            for j in range(n - 1):
+            u0 = Signal(na, name=f"a{i}_flip")
+            m.d.comb += u0.eq(a.as_unsigned() ^ msb)
+            for j in range(n):
+                u = Signal(na, name=f"pp{i}_{j}_u")
+                m.d.comb += u.eq(Mux(b[j], u0, msb))
                 r = Signal(W, name=f"pp{i}_{j}")
-                m.d.comb += r.eq(Mux(b[j], a << j, 0))
+                m.d.comb += r.eq((u if j < n - 1 else ~u) << j)
                 rows.append(r)
-            r = Signal(W, name=f"pp{i}_sign")
-            m.d.comb += r.eq(Mux(b[n - 1], ~(a << (n - 1)), 0))
-            rows.append(r)
-            signs.append(b[n - 1])
-        ones = Signal(range(self.lanes + 1), name="sign_ones")
-        m.d.comb += ones.eq(sum(signs) if len(signs) > 1 else signs[0])
-        corr = Signal(W, name="pp_corr")
-        m.d.comb += corr.eq(ones)
+        const = (self.lanes * ((1 << (n - 1)) - msb * ((1 << n) - 1))) % (1 << W)
+        corr = Signal(W, name="pp_const")
+        m.d.comb += corr.eq(const)
         rows.append(corr)
         s_in, c_in = Signal(W, name="acc_s_in"), Signal(W, name="acc_c_in")
         m.d.comb += [s_in.eq(Mux(self.in_first, 0, s_reg)), c_in.eq(Mux(self.in_first, 0, c_reg))]
@@ -146,8 +148,9 @@ def synth_depth(component: wiring.Component) -> dict:
     return {"area_um2": st.area_um2, "cells": st.cell_count, "flip_flops": st.flip_flops, "path_cells": data["ltp"]}
 
 
-def tpe_table(engines=tuple(TPE_ENGINES), a_bits: int = 8, acc_bits: int = 32) -> list[dict]:
-    """Rows per engine: baseline and transformed area, path, area efficiency and its ratio, beside the paper."""
+def tpe_table(engines=tuple(TPE_ENGINES), a_bits: int = 8, acc_bits: int = 32, activity: bool = True) -> list[dict]:
+    """Rows per engine: baseline and transformed area, path, area efficiency and its ratio, and (``activity``)
+    gate-level toggles per MAC and the energy-efficiency ratio they imply, beside the paper's gains."""
     rows = []
     for eng in engines:
         base, tpe = tpe_pair(eng, a_bits, acc_bits)
@@ -155,12 +158,127 @@ def tpe_table(engines=tuple(TPE_ENGINES), a_bits: int = 8, acc_bits: int = 32) -
         b, t = synth_depth(base), synth_depth(tpe)
         eff_b = lanes / (b["area_um2"] * b["path_cells"])
         eff_t = lanes / (t["area_um2"] * t["path_cells"])
-        rows.append({
+        row = {
             "engine": eng, "lanes": lanes,
             "base_area_um2": b["area_um2"], "tpe_area_um2": t["area_um2"],
             "base_path_cells": b["path_cells"], "tpe_path_cells": t["path_cells"],
-            "area_ratio": t["area_um2"] / b["area_um2"], "path_ratio": t["path_cells"] / b["path_cells"],
             "area_eff_gain": eff_t / eff_b, "paper_area_eff_gain": TPE_PAPER[eng][0],
-            "paper_energy_eff_gain": TPE_PAPER[eng][1],
-        })
+        }
+        if activity:
+            tb, tt = switching_activity(base)["toggles_per_mac"], switching_activity(tpe)["toggles_per_mac"]
+            row.update({"base_toggles_per_mac": tb, "tpe_toggles_per_mac": tt, "energy_eff_gain": tb / tt})
+        row["paper_energy_eff_gain"] = TPE_PAPER[eng][1]
+        rows.append(row)
     return rows
+
+
+# -- switching activity (energy proxy) ------------------------------------------------------------
+
+_GATE_SCRIPT = (
+    "read_rtlil top.il; synth -flatten -top top; dfflegalize -cell $_DFF_P_ 01; "
+    "abc -g AND,NAND,OR,NOR,XOR,XNOR,MUX,AOI3,OAI3,AOI4,OAI4; opt_clean; write_verilog -noattr gate.v"
+)
+
+_TB = """`timescale 1ns/1ps
+module tb;
+  reg clk = 0, rst = 1, in_valid = 0, in_first = 0, in_last = 0;
+  reg [{aw}:0] a = 0; reg [{aw}:0] b = 0;
+  wire in_ready, out_valid; wire [{ow}:0] out;
+  reg [{sw}:0] stim [0:{n}];
+  integer t;
+  top dut(.clk(clk), .rst(rst), .in_valid(in_valid), .in_first(in_first), .in_last(in_last), .a(a), .b(b),
+          .in_ready(in_ready), .out_valid(out_valid), .out(out));
+  always #5 clk = ~clk;
+  initial begin
+    $readmemh("stim.hex", stim);
+    @(negedge clk); rst = 0;
+    $dumpfile("act.vcd"); $dumpvars(0, dut);
+    for (t = 0; t <= {n}; t = t + 1) begin
+      {{in_valid, in_first, in_last, a, b}} = stim[t];
+      @(negedge clk);
+    end
+    $finish;
+  end
+endmodule
+"""
+
+
+def _vcd_toggles(path: Path, skip: set[str]) -> int:
+    """Bit flips of every net in a VCD after its first value, except the nets named in ``skip``."""
+    ids: dict[str, tuple[str, int]] = {}
+    last: dict[str, int] = {}
+    flips = 0
+    in_defs = True
+    with path.open() as fh:
+        for line in fh:
+            if in_defs:
+                if line.startswith("$var"):
+                    parts = line.split()
+                    ids[parts[3]] = (parts[4], int(parts[2]))
+                elif line.startswith("$enddefinitions"):
+                    in_defs = False
+                continue
+            c = line[:1]
+            if c in "01xz" and len(line) > 1:
+                code, val = line[1:].strip(), (1 if c == "1" else 0)
+            elif c == "b":
+                bits, code = line[1:].split()
+                val = int(bits.replace("x", "0").replace("z", "0"), 2)
+            else:
+                continue
+            name = ids.get(code, ("", 0))[0]
+            if name in skip:
+                continue
+            if code in last:
+                flips += bin(last[code] ^ val).count("1")
+            last[code] = val
+    return flips
+
+
+def switching_activity(component: StreamPE, dots: int = 64, k: int = 16, seed: int = 0) -> dict:
+    """Gate-level switching activity of ``component`` on ``dots`` random int dot products of length ``k``.
+
+    The Yosys-mapped netlist (the area flow's gates, written as Verilog) runs in Icarus Verilog on a
+    random operand stream (uniform signed operands, dot products back to back); every net of the
+    design is dumped and its bit flips counted (input ports excluded: the same stimulus for every
+    design).  Returns ``{"toggles", "macs", "toggles_per_mac", "cycles"}``.  **Energy proxy**: every
+    net flip costs the same energy (no capacitance, wire or glitch model).
+    """
+    import shutil as _sh
+
+    import numpy as np
+
+    if not _sh.which("iverilog"):
+        raise SimulationError("switching activity needs Icarus Verilog (apt install iverilog)")
+    L, bits = component.lanes, component.a_bits
+    rng = np.random.default_rng(seed)
+    lo, hi = -(1 << (bits - 1)), 1 << (bits - 1)
+    words = []
+    mask = (1 << bits) - 1
+    for _ in range(dots):
+        a, b = rng.integers(lo, hi, k), rng.integers(lo, hi, k)
+        beats = -(-k // L)
+        a = np.concatenate([a, np.zeros(beats * L - k, dtype=np.int64)])
+        b = np.concatenate([b, np.zeros(beats * L - k, dtype=np.int64)])
+        for i in range(beats):
+            aw = sum((int(x) & mask) << (bits * j) for j, x in enumerate(a[i * L:(i + 1) * L]))
+            bw = sum((int(x) & mask) << (bits * j) for j, x in enumerate(b[i * L:(i + 1) * L]))
+            ctl = (1 << 2) | ((i == 0) << 1) | (i == beats - 1)
+            words.append((ctl << (2 * L * bits)) | (aw << (L * bits)) | bw)
+    words.append(0)
+    sw = 3 + 2 * L * bits
+    with tempfile.TemporaryDirectory(prefix="archsim-act-") as tmp:
+        work = Path(tmp)
+        (work / "top.il").write_text(rtlil.convert(component, name="top"))
+        proc = subprocess.run([*_yosys_command(), "-q", "-p", _GATE_SCRIPT], cwd=work, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise SimulationError(f"yosys failed: {(proc.stderr or proc.stdout)[-2000:]}")
+        (work / "stim.hex").write_text("\n".join(f"{w:x}" for w in words) + "\n")
+        (work / "tb.v").write_text(_TB.format(aw=L * bits - 1, ow=component.acc_bits - 1, sw=sw - 1, n=len(words) - 1))
+        for cmd in (["iverilog", "-o", "sim", "tb.v", "gate.v"], ["vvp", "-n", "sim"]):
+            p = subprocess.run(cmd, cwd=work, capture_output=True, text=True)
+            if p.returncode != 0:
+                raise SimulationError(f"{cmd[0]} failed: {(p.stderr or p.stdout)[-2000:]}")
+        toggles = _vcd_toggles(work / "act.vcd", {"clk", "rst", "in_valid", "in_first", "in_last", "a", "b"})
+    macs = dots * k
+    return {"toggles": toggles, "macs": macs, "toggles_per_mac": toggles / macs, "cycles": len(words)}

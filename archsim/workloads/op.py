@@ -40,6 +40,9 @@ PRECISION_BYTES: dict[str, float] = {
     "fp16": 2.0,
     "bf16": 2.0,
     "fp32": 4.0,
+    # TensorFloat-32: stored as fp32 (4 bytes), multiplied on tensor cores with a 10-bit mantissa
+    # (NVIDIA A100 whitepaper 2020, "TF32"); distinct from true fp32, which GPUs run on CUDA cores
+    "tf32": 4.0,
 }
 PRECISIONS = tuple(PRECISION_BYTES)
 

@@ -143,6 +143,7 @@ def build_trace(
     routing_seed: int = 0,
     routing_skew: float = 1.0,
     allreduce: bool = False,
+    fuse_gate_up: bool = True,
 ) -> Trace:
     """Return the per-device op trace of one forward step of ``model``, in execution order.
 
@@ -173,6 +174,9 @@ def build_trace(
             explicit counts (see :func:`archsim.workloads._routing.expert_counts`).
         routing_seed, routing_skew: seed and skew of the random routings.
         allreduce: emit an ``eltwise`` placeholder for each tensor-parallel all-reduce (tp > 1).
+        fuse_gate_up: dense SwiGLU FFNs run gate and up as one GEMM ``ffn.gate_up`` (N = 2 x inner), as
+            serving frameworks do (vLLM ``MergedColumnParallelLinear``, HF ``gate_up_proj``); False emits
+            ``ffn.gate`` and ``ffn.up``.  MoE experts stay split.
 
     Raises:
         ConfigError: naming the bad argument and value.
@@ -189,7 +193,7 @@ def build_trace(
     require_nonneg_int("decode_batch", decode_batch)
     require_nonneg_int("prefix", prefix)
     require_nonneg_int("routing_seed", routing_seed)
-    for flag in ("collapse_layers", "allreduce"):
+    for flag in ("collapse_layers", "allreduce", "fuse_gate_up"):
         if not isinstance(locals()[flag], bool):
             raise ConfigError(f"{flag} must be true or false, not {locals()[flag]!r}")
     if not (isinstance(lm_head, bool) or lm_head in ("last", "all")):
@@ -238,7 +242,8 @@ def build_trace(
     layer_rows: list[list[tuple]] = []
     for key in keys:
         if key not in cache:
-            cache[key] = _layer(cfg, shard, b, parts, tokens, np.asarray(key, dtype=np.int64), tp, allreduce)
+            cache[key] = _layer(cfg, shard, b, parts, tokens, np.asarray(key, dtype=np.int64), tp, allreduce,
+                                fuse_gate_up)
         layer_rows.append(cache[key])
 
     # -- after the blocks -------------------------------------------------
@@ -354,9 +359,12 @@ class _Builder:
         kind = "gemv" if m == 1 else "gemm"
         return (name, kind, m, k, n, 1, p.gemm_act, p.weight, p.act, "weight", self.phase)
 
-    def vec(self, name: str, kind: str, m: int, n: int, batch: int = 1, phase: str | None = None) -> tuple:
+    def vec(self, name: str, kind: str, m: int, n: int, batch: int = 1, phase: str | None = None,
+            two_inputs: bool = False) -> tuple:
+        """An elementwise op; ``two_inputs`` (residual add, SwiGLU multiply): operand B is a second
+        activation of the same shape (``b_tensor="act"``), read in full."""
         a = self.p.act
-        return (name, kind, m, 1, n, batch, a, a, a, "none", phase or self.phase)
+        return (name, kind, m, 1, n, batch, a, a, a, "act" if two_inputs else "none", phase or self.phase)
 
     def bmm(self, name: str, m: int, k: int, n: int, batch: int, b_tensor: str, phase: str) -> tuple:
         a = self.p.act
@@ -373,6 +381,7 @@ def _layer(
     expert_tokens: np.ndarray,
     tp: int,
     allreduce: bool,
+    fuse_gate_up: bool = True,
 ) -> list[tuple]:
     """Return the op records of one transformer block."""
     h, hd, t = cfg.hidden_size, cfg.head_dim, tokens
@@ -402,7 +411,7 @@ def _layer(
     ops.append(b.gemm("attn.out", t, sh.heads * (cfg.v_head_dim or hd), h))
     if allreduce and tp > 1:
         ops.append(b.vec("attn.allreduce", "eltwise", t, h))
-    ops.append(b.vec("attn.residual", "eltwise", t, h))
+    ops.append(b.vec("attn.residual", "eltwise", t, h, two_inputs=True))
     if not cfg.pre_norm:
         add_norm("attn_norm")
 
@@ -421,10 +430,10 @@ def _layer(
                 ops.append(b.vec("moe.shared.scale", "eltwise", t, h))
         ops.append(b.vec("moe.combine", "eltwise", t * cfg.top_k, h))
     else:
-        ops += _ffn(b, "ffn", t, h, sh.ffn, cfg.ffn_type)
+        ops += _ffn(b, "ffn", t, h, sh.ffn, cfg.ffn_type, fuse_gate_up)
     if allreduce and tp > 1:
         ops.append(b.vec("ffn.allreduce", "eltwise", t, h))
-    ops.append(b.vec("ffn.residual", "eltwise", t, h))
+    ops.append(b.vec("ffn.residual", "eltwise", t, h, two_inputs=True))
     if not cfg.pre_norm:
         add_norm("ffn_norm")
     return ops
@@ -478,14 +487,21 @@ def _mla(cfg: ModelConfig, sh: _Shard, b: _Builder, parts: list[_Part], t: int) 
     return ops
 
 
-def _ffn(b: _Builder, tag: str, m: int, h: int, inner: int, ffn_type: str) -> list[tuple]:
-    """Return the ops of one FFN (per-device inner size ``inner``) over ``m`` tokens."""
+def _ffn(b: _Builder, tag: str, m: int, h: int, inner: int, ffn_type: str, fuse: bool = False) -> list[tuple]:
+    """Return the ops of one FFN (per-device inner size ``inner``) over ``m`` tokens (``fuse``: one gate+up GEMM)."""
+    if ffn_type == "swiglu" and fuse:
+        return [
+            b.gemm(f"{tag}.gate_up", m, h, 2 * inner),
+            b.vec(f"{tag}.act", "act", m, inner),
+            b.vec(f"{tag}.mul", "eltwise", m, inner, two_inputs=True),
+            b.gemm(f"{tag}.down", m, inner, h),
+        ]
     if ffn_type == "swiglu":
         return [
             b.gemm(f"{tag}.gate", m, h, inner),
             b.gemm(f"{tag}.up", m, h, inner),
             b.vec(f"{tag}.act", "act", m, inner),
-            b.vec(f"{tag}.mul", "eltwise", m, inner),
+            b.vec(f"{tag}.mul", "eltwise", m, inner, two_inputs=True),
             b.gemm(f"{tag}.down", m, inner, h),
         ]
     return [

@@ -184,8 +184,14 @@ def test_llama_layer_order():
     l0 = df[df["layer"] == 0]["name"].str.removeprefix("L0.").tolist()
     assert l0 == [
         "attn_norm", "attn.qkv", "attn.rope", "attn.scores", "attn.softmax", "attn.context", "attn.out",
-        "attn.residual", "ffn_norm", "ffn.gate", "ffn.up", "ffn.act", "ffn.mul", "ffn.down", "ffn.residual",
+        "attn.residual", "ffn_norm", "ffn.gate_up", "ffn.act", "ffn.mul", "ffn.down", "ffn.residual",
     ]  # fmt: skip
+    split = build_trace("llama2-7b", seq=4, collapse_layers=False, fuse_gate_up=False).df
+    names = split[split["layer"] == 0]["name"].str.removeprefix("L0.").tolist()
+    assert names[9:11] == ["ffn.gate", "ffn.up"]
+    fused = df[df["name"] == "L0.ffn.gate_up"].iloc[0]
+    assert fused["N"] == 2 * split[split["name"] == "L0.ffn.up"].iloc[0]["N"]
+    assert df[df["name"] == "L0.ffn.mul"].iloc[0]["b_tensor"] == "act"  # two-input eltwise: both read
     assert df["name"].tolist()[-2:] == ["final_norm", "lm_head"]
     assert (df["layer"].iloc[:-2].diff().dropna() >= 0).all()
 
@@ -343,7 +349,7 @@ def _op(df, suffix):
 )
 def test_tp_shards_megatron_style(name, tp, phase):
     m = get_model(name)
-    kw = dict(phase=phase, seq=32, context=50, batch=4)
+    kw = dict(phase=phase, seq=32, context=50, batch=4, fuse_gate_up=False)
     one = build_trace(m, tp=1, **kw).df
     dev = build_trace(m, tp=tp, **kw).df
     hd, h = m.head_dim, m.hidden_size

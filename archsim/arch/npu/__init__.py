@@ -10,12 +10,12 @@ Public API::
     NpuPimDesign(npu="tpu-v4-like", pim="hbm-pim-dual", mode="npu+pim").run(decode_trace)
 """
 
-from archsim.arch.npu._design import NpuDesign
+from archsim.arch.npu._design import NpuDesign, memory_footprint
 from archsim.arch.npu._hetero import NpuPimDesign
 from archsim.arch.npu._presets import NPU_PRESETS, get_npu_design
 from archsim.arch.npu._timeline import chrome_trace
 
-__all__ = ["NPU_PRESETS", "NpuDesign", "NpuPimDesign", "chrome_trace", "get_npu_design"]
+__all__ = ["NPU_PRESETS", "NpuDesign", "NpuPimDesign", "chrome_trace", "get_npu_design", "memory_footprint"]
 
 
 def _register() -> None:

@@ -33,7 +33,7 @@ from archsim.core.errors import (
 )
 from archsim.core.fields import check_field_names, replace_checked, short_repr
 from archsim.core.result import Result
-from archsim.dataflow.attention import plan_fused_attention, split_kv
+from archsim.dataflow.attention import DECODE_MODES, causal_block_fraction, decode_partition, plan_fused_attention
 from archsim.dataflow.npu_partition import Partition, candidate_partitions
 from archsim.dataflow.registry import dataflow_names
 from archsim.dataflow.systolic import systolic_compute_cycles
@@ -44,6 +44,9 @@ from archsim.workloads.trace import as_ops as _as_ops
 
 NOCS = ("crossbar", "mesh")
 ATTENTION_MODES = ("fused", "unfused")
+EXECUTION_MODES = ("eager", "graph")
+CAPACITY_CHECKS = ("error", "report", "off")
+DECODE_PARTITIONS = ("auto", "none", "split_k", "stream_k")
 _VECTOR_KINDS = tuple(VECTOR_FLOPS_PER_ELEMENT)
 _SUM_COLS = ("cycles", "compute_cycles", "stall_memory_cycles", "stall_launch_cycles", "macs",
              "dram_read_bytes", "dram_write_bytes", "noc_hop_bytes", "vector_op_count", "rf_access_count",
@@ -86,17 +89,37 @@ class NpuDesign:
         noc: ``crossbar`` (one hop core <-> memory side) or ``mesh`` (cores on a near-square grid, memory
             on one edge: average hops (grid rows + 1) / 2; a column shares its edge link).
         noc_hop_cycles: latency per hop, cycles.
-        noc_link_gbps: bandwidth of one link (a core's port), GB/s.
+        noc_link_gbps: bandwidth of one link (a core's port), GB/s; None (default) = the DRAM rate
+            ``memory_bandwidth_gbps``, so a lone core is never capped below DRAM by an unstated NoC figure.
         dma_engines: DMA engines per core; a core's port moves at most ``dma_engines x dma_gbps``.
-        dma_gbps: bandwidth of one DMA engine, GB/s.
+        dma_gbps: bandwidth of one DMA engine, GB/s; None (default) = ``memory_bandwidth_gbps / dma_engines``.
         memory_bandwidth_gbps, memory_latency_ns: DRAM peak bandwidth (GB/s) and latency (ns).
         memory: None (bandwidth model) or ``{"kind": "dram", "spec": NAME, "stacks": n, ...}`` (the
             cycle-level DRAM: ``n`` independent stacks/devices, traffic interleaved evenly).
         dram_standard: reported to the cost model.
         tile_shapes: output tile shapes (M, N) the mapper may use.
         max_split_k: largest split-K factor the mapper may use.
-        launch_overhead_ns: fixed cost per kernel/op launch, ns.
+        launch_overhead_ns: host launch gap per kernel/op, ns: paid only with ``execution: eager``.
+        execution: ``eager`` (every kernel pays ``launch_overhead_ns`` of host launch, e.g. PyTorch eager)
+            or ``graph`` (CUDA-graph replay / a serving engine: no host cost, only ``kernel_floor_ns``).
+        kernel_floor_ns: device-side fixed time of every matrix/attention kernel (grid launch, prologue,
+            drain), ns; paid in both execution modes.
+        vector_kernel_floor_ns: the same for elementwise/norm kernels (None = ``kernel_floor_ns``).
+        memory_efficiency: achievable fraction of ``memory_bandwidth_gbps`` for streams (bandwidth model
+            only; the cycle-level DRAM model has its own efficiency).
+        memory_bytes: device memory capacity, bytes (None = not modelled).
+        capacity_check: ``error`` (a run of a Trace whose weights + KV cache + activations exceed
+            ``memory_bytes`` raises ConfigError), ``report`` (summary ``fits: false`` instead) or ``off``.
+        gemm_schedule: ``waves`` (units dealt in whole waves: the last one may be partial) or ``stream_k``
+            (a persistent kernel deals the units' K iterations evenly over the cores: no wave quantization).
+        vector_gemv: matrix ops with M = 1 may run on the vector units (a GEMV path) when faster.
+        fp32_on_vector: true-fp32 matrix ops run on the vector units (GPU CUDA cores) instead of the arrays
+            (``tf32`` is the arrays' fp32 mode).
         attention: ``fused`` (FlashAttention-style, split-KV decode) or ``unfused``.
+        causal_skip: fused prefill attention skips the K/V blocks above the causal diagonal (FlashAttention-2).
+        decode_partition: decode attention over the cores: ``none`` (one work item per KV head), ``split_k``
+            (flash-decoding: each KV head's keys cut into ``ceil(cores / units)`` chunks), ``stream_k`` (Lean
+            Attention: all keys of all heads dealt evenly over the cores) or ``auto`` (the fastest modelled).
         node_nm: technology node, nm.
         source: citation of the configuration.
     """
@@ -122,9 +145,9 @@ class NpuDesign:
     l2_latency_ns: float = 100.0
     noc: str = "crossbar"
     noc_hop_cycles: int = 2
-    noc_link_gbps: float = 500.0
+    noc_link_gbps: float | None = None
     dma_engines: int = 2
-    dma_gbps: float = 500.0
+    dma_gbps: float | None = None
     memory_bandwidth_gbps: float = 1000.0
     memory_latency_ns: float = 200.0
     memory: Mapping[str, Any] | None = field(default=None, hash=False)
@@ -132,7 +155,18 @@ class NpuDesign:
     tile_shapes: tuple = ((128, 128), (256, 128), (128, 256), (64, 128), (128, 64), (64, 64))
     max_split_k: int = 8
     launch_overhead_ns: float = 0.0
+    execution: str = "eager"
+    kernel_floor_ns: float = 0.0
+    vector_kernel_floor_ns: float | None = None
+    memory_efficiency: float = 1.0
+    memory_bytes: int | None = None
+    capacity_check: str = "error"
+    gemm_schedule: str = "waves"
+    vector_gemv: bool = True
+    fp32_on_vector: bool = False
     attention: str = "fused"
+    causal_skip: bool = True
+    decode_partition: str = "auto"
     node_nm: float = 7.0
     source: str = ""
 
@@ -145,10 +179,15 @@ class NpuDesign:
         require_choice("dataflow", self.dataflow, dataflow_names())
         require_choice("a_precision", self.a_precision, PRECISIONS)
         require_choice("b_precision", self.b_precision, PRECISIONS)
-        for f in ("freq_mhz", "scratchpad_gbps", "l2_bandwidth_gbps", "noc_link_gbps", "dma_gbps",
+        for f in ("noc_link_gbps", "dma_gbps"):
+            if getattr(self, f) is not None:
+                require_positive_number(f, getattr(self, f))
+        for f in ("freq_mhz", "scratchpad_gbps", "l2_bandwidth_gbps",
                   "memory_bandwidth_gbps", "node_nm"):
             require_positive_number(f, getattr(self, f))
-        for f in ("l2_latency_ns", "memory_latency_ns", "launch_overhead_ns"):
+        if self.vector_kernel_floor_ns is not None:
+            require_positive_number("vector_kernel_floor_ns", self.vector_kernel_floor_ns)
+        for f in ("l2_latency_ns", "memory_latency_ns", "launch_overhead_ns", "kernel_floor_ns"):
             v = getattr(self, f)
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not (0 <= v < float("inf")):
                 raise ConfigError(f"{f} must be a non-negative number, not {v!r}")
@@ -156,6 +195,18 @@ class NpuDesign:
         require_nonneg_int("noc_hop_cycles", self.noc_hop_cycles)
         require_choice("noc", self.noc, NOCS)
         require_choice("attention", self.attention, ATTENTION_MODES)
+        require_choice("execution", self.execution, EXECUTION_MODES)
+        require_choice("capacity_check", self.capacity_check, CAPACITY_CHECKS)
+        require_choice("decode_partition", self.decode_partition, DECODE_PARTITIONS)
+        require_choice("gemm_schedule", self.gemm_schedule, ("waves", "stream_k"))
+        for f in ("vector_gemv", "fp32_on_vector", "causal_skip"):
+            if not isinstance(getattr(self, f), bool):
+                raise ConfigError(f"{f} must be true or false, not {getattr(self, f)!r}")
+        eff = self.memory_efficiency
+        if isinstance(eff, bool) or not isinstance(eff, (int, float)) or not 0 < eff <= 1:
+            raise ConfigError(f"memory_efficiency must be a number in (0, 1], not {eff!r}")
+        if self.memory_bytes is not None:
+            require_positive_int("memory_bytes", self.memory_bytes)
         for fname, table, allowed in (("mac_rate", self.mac_rate, PRECISIONS),
                                       ("vector_cost", self.vector_cost, _VECTOR_KINDS)):
             if not isinstance(table, Mapping):
@@ -229,14 +280,31 @@ class NpuDesign:
 
     def core_link_gbps(self) -> float:
         """Return the most a single core can move, GB/s (its link, its DMA engines, its mesh column)."""
-        link = self.noc_link_gbps
+        link = self.noc_link_gbps if self.noc_link_gbps is not None else self.memory_bandwidth_gbps
         if self.noc == "mesh":
             cols = math.ceil(math.sqrt(self.cores))
-            link = self.noc_link_gbps / math.ceil(self.cores / cols)
-        return min(link, self.dma_engines * self.dma_gbps)
+            link = link / math.ceil(self.cores / cols)
+        dma = self.dma_gbps if self.dma_gbps is not None else self.memory_bandwidth_gbps / self.dma_engines
+        return min(link, self.dma_engines * dma)
+
+    def _dram_gbps(self) -> float:
+        """Achievable DRAM bandwidth, GB/s (``memory_bandwidth_gbps x memory_efficiency``)."""
+        return self.memory_bandwidth_gbps * self.memory_efficiency
 
     def _shared_gbps(self) -> float:
-        return self.l2_bandwidth_gbps if self.l2_bytes else self.memory_bandwidth_gbps
+        return self.l2_bandwidth_gbps if self.l2_bytes else self._dram_gbps()
+
+    def memory_capacity_bytes(self) -> int | None:
+        """Return the device memory capacity in bytes (``memory_bytes``; None = not modelled)."""
+        return self.memory_bytes
+
+    def peaks(self) -> dict:
+        """Return ``{"flops_per_s": {precision: FLOP/s}, "dram_bytes_per_s": datasheet DRAM bytes/s}``."""
+        precs = set(self.mac_rate) | {self.a_precision}
+        flops = {p: self.peak_tflops(p) * 1e12 for p in sorted(precs)}
+        if self.fp32_on_vector:
+            flops["fp32"] = 2.0 * self.cores * self.vector_lanes * self.freq_mhz * 1e6
+        return {"flops_per_s": flops, "dram_bytes_per_s": self.memory_bandwidth_gbps * 1e9}
 
     def _shared_latency_ns(self) -> float:
         base = self.l2_latency_ns if self.l2_bytes else self.memory_latency_ns
@@ -254,7 +322,7 @@ class NpuDesign:
         spec = dict(self.memory or {"kind": "bandwidth"})
         kind = spec.pop("kind")
         if kind == "bandwidth":
-            return BandwidthMemory.from_rate(self.memory_bandwidth_gbps, self.memory_latency_ns, self.freq_mhz), 1
+            return BandwidthMemory.from_rate(self._dram_gbps(), self.memory_latency_ns, self.freq_mhz), 1
         stacks = spec.pop("stacks", 1)
         require_positive_int("memory stacks", stacks)
         key = (repr(sorted(spec.items())), self.freq_mhz, bool(exact))
@@ -298,6 +366,9 @@ class NpuDesign:
 
         exact = strict_bool("exact", exact)
         ops = _as_ops(trace)
+        # a Trace is one step of a model: its weights, KV cache and activations must be resident together
+        # (plain op lists, e.g. cost probes that batch unrelated pieces, are not checked)
+        capacity = self._check_capacity(ops) if isinstance(trace, Trace) else {}
         rows, memo = [], {}
         i = 0
         while i < len(ops):
@@ -347,9 +418,27 @@ class NpuDesign:
             "vector_utilization": float(df["vector_busy_cycles"].sum() / (self.cores * total)) if total else 0.0,
             "exact": bool(exact),
         }
+        summary.update(capacity)
         if not df.empty:
             df = df.drop(columns=["_per_core_units"])
         return Result(df, summary)
+
+    def _check_capacity(self, ops: list[Op]) -> dict:
+        """Return the summary fields ``fits`` and ``footprint_bytes`` (weights + KV + activations) and raise
+        ConfigError when the footprint exceeds ``memory_bytes`` and ``capacity_check`` is ``error``."""
+        cap = self.memory_capacity_bytes()
+        if cap is None or self.capacity_check == "off":
+            return {}
+        fp = memory_footprint(ops)
+        fits = fp["total_bytes"] <= cap
+        if not fits and self.capacity_check == "error":
+            g = 1e9
+            raise ConfigError(
+                f"{self.name}: weights {fp['weight_bytes'] / g:.1f} GB + KV cache {fp['kv_bytes'] / g:.1f} GB + "
+                f"activations {fp['act_bytes'] / g:.1f} GB = {fp['total_bytes'] / g:.1f} GB exceed the "
+                f"{cap / g:.1f} GB memory; shard it (tensor parallelism: build_trace(..., tp=N) is one device's "
+                f"share) or set capacity_check=report")
+        return {"fits": bool(fits), "footprint_bytes": int(fp["total_bytes"]), "memory_capacity_bytes": int(cap)}
 
     def _row(self, op: Op, base: dict, unit: str) -> dict:
         row = {"name": op.name, "kind": op.kind, "M": op.M, "K": op.K, "N": op.N, "batch": op.batch,
@@ -361,8 +450,12 @@ class NpuDesign:
         return row
 
     # -- pieces ------------------------------------------------------------------
-    def _launch_cycles(self, launches: int = 1) -> int:
-        return math.ceil(launches * self.launch_overhead_ns * self.freq_mhz / 1e3 - 1e-9)
+    def _launch_cycles(self, launches: int = 1, vector: bool = False) -> int:
+        """Fixed cycles of ``launches`` kernels: the device-side floor, plus the host gap when eager."""
+        floor = self.vector_kernel_floor_ns if vector and self.vector_kernel_floor_ns is not None \
+            else self.kernel_floor_ns
+        ns = floor + (self.launch_overhead_ns if self.execution == "eager" else 0.0)
+        return math.ceil(launches * ns * self.freq_mhz / 1e3 - 1e-9)
 
     def _dram(self, read_bytes: int, write_bytes: int, exact: bool, estimate: bool = False) -> tuple[int, dict]:
         """Return (cycles to move the bytes from an idle DRAM, DRAM action counts).
@@ -393,14 +486,14 @@ class NpuDesign:
         return end, acts
 
     def _mem_key(self) -> tuple:
-        return (repr(sorted((self.memory or {}).items())), self.memory_bandwidth_gbps, self.memory_latency_ns,
+        return (repr(sorted((self.memory or {}).items())), self._dram_gbps(), self.memory_latency_ns,
                 self.freq_mhz)
 
     def _rate(self, precision: str) -> float:
         return float(self.mac_rate.get(precision, 1.0))
 
     def _core_tile(self, m: int, k: int, n: int, prec: tuple[str, str, str], active: int, exact: bool,
-                   counts: bool = True) -> dict:
+                   counts: bool = True, on_vector: bool = False) -> dict:
         """Return the timing and counts of one work unit (``m x k x n``) on one core.
 
         Compute: the unit's tile is cut over the core's arrays (a square number of arrays splits M and N,
@@ -416,12 +509,14 @@ class NpuDesign:
             sm, sn = -(-m // sq), -(-n // sq)
         else:
             sm, sn = m, -(-n // a)
-        if counts:
+        if on_vector:  # CUDA-core / vector-unit path: one MAC per lane per cycle, no array fill or drain
+            r = {"compute_cycles": -(-m * k * n // self.vector_lanes)}
+        elif counts:
             r = _tile_run(self._core_array(), Op("tile", "gemm", sm, k, sn, 1, *prec), exact)
         else:  # mapper search: the same closed form the systolic model reports as compute_cycles
             r = {"compute_cycles": systolic_compute_cycles(self.core_rows, self.core_cols, sm, k, sn, self.dataflow,
                                                            self.mac_depth)}
-        rate = self._rate(prec[0])
+        rate = 1.0 if on_vector else self._rate(prec[0])
         # the arrays are fed from the scratchpad at scratchpad_gbps: the tile run's cycles include the stalls
         # of that port (equal to its compute cycles when the port keeps up); the mapper search uses compute only
         compute = math.ceil(r.get("cycles", r["compute_cycles"]) / rate)
@@ -445,15 +540,19 @@ class NpuDesign:
         out["sram_filter_write_bytes"] = math.ceil(k * n * b_b)
         return out
 
-    def _evaluate(self, p: Partition, op: Op, exact: bool, counts: bool = True) -> dict:
+    def _evaluate(self, p: Partition, op: Op, exact: bool, counts: bool = True, on_vector: bool = False) -> dict:
         prec = (op.a_precision, op.b_precision, op.out_precision if p.split_k == 1 else "fp32")
-        tile = self._core_tile(p.tile_m, p.k_chunk, p.tile_n, prec, p.active_cores, exact, counts)
+        tile = self._core_tile(p.tile_m, p.k_chunk, p.tile_n, prec, p.active_cores, exact, counts, on_vector)
         a_b, b_b, o_b = (PRECISION_BYTES[x] for x in (op.a_precision, op.b_precision, op.out_precision))
         tr = p.dram_traffic(a_b, b_b, o_b, self.l2_bytes if self.l2_bytes else 0)
         main_rd = tr["a_read"] + tr["b_read"]
         main_wr = tr["partial_write"] if p.split_k > 1 else tr["c_write"]
         dram_cycles, acts = self._dram(main_rd, main_wr, exact, estimate=not counts)
         compute = p.waves * tile["cycles"]
+        if self.gemm_schedule == "stream_k" and p.split_k == 1 and p.units > self.cores:
+            # persistent stream-K (CUTLASS 3 / cuBLAS on Hopper): the units' K iterations are dealt evenly over
+            # the cores, so the last wave is not quantized (the partial-tile fix-up traffic is neglected)
+            compute = math.ceil(p.units * tile["cycles"] / self.cores)
         body = max(compute, dram_cycles)
         red_cycles = red_dram = red_vec = 0
         launches = 1
@@ -469,13 +568,17 @@ class NpuDesign:
         cycles = body + red_cycles + launch
         per_core = p.units_per_core()
         row = {
+            "engine": "vector" if on_vector else "array",
             "tile_m": p.tile_m, "tile_n": p.tile_n, "split_k": p.split_k, "units": p.units, "waves": p.waves,
             "unit_cycles": tile["cycles"], "cycles": cycles, "compute_cycles": compute + red_vec,
             "stall_memory_cycles": cycles - launch - compute - red_vec, "stall_launch_cycles": launch,
-            "macs": op.M * op.K * op.N * op.batch, "vector_op_count": p.batch * p.M * p.N * (p.split_k - 1),
+            "macs": op.M * op.K * op.N * op.batch,
+            "vector_op_count": p.batch * p.M * p.N * (p.split_k - 1) + (op.M * op.K * op.N * op.batch if on_vector
+                                                                          else 0),
             "noc_hop_bytes": math.ceil(p.units * tile["l2_bytes_in"] * self.noc_hops),
             "core_busy_cycles": sum(per_core) * tile["cycles"], "dram_busy_cycles": dram_cycles + red_dram,
-            "vector_busy_cycles": red_vec * self.cores, "_per_core_units": per_core,
+            "vector_busy_cycles": red_vec * self.cores + (sum(per_core) * tile["cycles"] if on_vector else 0),
+            "_per_core_units": per_core,
         }
         for k2 in ("rf_access_count", "sram_ifmap_read_bytes", "sram_ifmap_write_bytes", "sram_filter_read_bytes",
                    "sram_filter_write_bytes", "sram_ofmap_read_bytes", "sram_ofmap_write_bytes"):
@@ -487,13 +590,18 @@ class NpuDesign:
         return row
 
     def _run_matrix(self, op: Op, exact: bool) -> dict:
+        """Map a matrix op: the fastest candidate partition on the arrays, or on the vector units for true
+        fp32 (``fp32_on_vector``) and, when faster, for M = 1 (``vector_gemv``: the GEMV path)."""
         cands = candidate_partitions(op.M, op.K, op.N, op.batch, self.cores, self.tile_shapes, self.max_split_k)
+        fp32_vec = self.fp32_on_vector and "fp32" in (op.a_precision, op.b_precision)
+        engines = [True] if fp32_vec else ([False, True] if self.vector_gemv and op.M == 1 else [False])
         best = None
-        for p in cands:
-            r = self._evaluate(p, op, False, counts=False)
-            if best is None or r["cycles"] < best[1]["cycles"]:
-                best = (p, r)
-        return self._evaluate(best[0], op, exact)
+        for on_vec in engines:
+            for p in cands:
+                r = self._evaluate(p, op, False, counts=False, on_vector=on_vec)
+                if best is None or r["cycles"] < best[1]["cycles"]:
+                    best = (p, r, on_vec)
+        return self._evaluate(best[0], op, exact, on_vector=best[2])
 
     def _run_vector(self, op: Op, exact: bool) -> dict:
         elems = op.batch * op.M * op.N
@@ -502,12 +610,15 @@ class NpuDesign:
         units = min(self.cores, elems)
         compute = -(-work // (units * self.vector_lanes))
         rd = math.ceil(elems * PRECISION_BYTES[op.a_precision])
+        if op.b_tensor != "none":  # a second input of the same shape (residual add, SwiGLU multiply)
+            rd += math.ceil(elems * PRECISION_BYTES[op.b_precision])
         wr = math.ceil(elems * PRECISION_BYTES[op.out_precision])
         dram_cycles, acts = self._dram(rd, wr, exact)
-        launch = self._launch_cycles()
+        launch = self._launch_cycles(vector=True)
         cycles = max(compute, dram_cycles) + launch
         per_core = [1 if c < units else 0 for c in range(self.cores)]
-        row = {"tile_m": 0, "tile_n": 0, "split_k": 0, "units": units, "waves": 1, "unit_cycles": 0,
+        row = {"engine": "vector", "tile_m": 0, "tile_n": 0, "split_k": 0, "units": units, "waves": 1,
+               "unit_cycles": 0,
                "cycles": cycles, "compute_cycles": compute, "stall_memory_cycles": cycles - launch - compute,
                "stall_launch_cycles": launch, "macs": 0, "vector_op_count": work,
                "noc_hop_bytes": math.ceil((rd + wr) * self.noc_hops), "core_busy_cycles": 0,
@@ -519,46 +630,66 @@ class NpuDesign:
         return row
 
     def _run_fused_attention(self, scores: Op, softmax: Op, context: Op, exact: bool) -> dict:
-        """FlashAttention-style fused attention; decode (few query rows) split along the KV length.
+        """FlashAttention-style fused attention; decode (few query rows) partitioned along the KV length.
 
         Prefill: Q-outer tiling with half the scratchpad (:func:`plan_fused_attention`); work items are the
         Q blocks of all heads, each loading its Q block and streaming K/V at the core's share of the shared
-        level.  Decode: :func:`split_kv` chunks over the cores plus a reduction on the vector units.
+        level; with ``causal_skip`` (prefill phase) only the K/V blocks up to the diagonal are computed and
+        read (:func:`causal_block_fraction`).  Decode: :func:`decode_partition` (``decode_partition``: one
+        mode, or ``auto`` = the fastest modelled of none / split-K / stream-K) plus a reduction on the
+        vector units.
         """
         units, nq, d, nk = scores.batch, scores.M, scores.K, scores.N
         e = PRECISION_BYTES[scores.b_precision]
-        prec = (scores.a_precision, scores.b_precision, "fp32")
+        o_b = PRECISION_BYTES[context.out_precision]
         heads = softmax.batch // scores.batch if softmax.batch >= scores.batch else 1
         rows_per_head = max(1, nq // heads)
         if rows_per_head * heads == nq and nq <= 64:  # decode-like: split the KV length over the cores
-            sk = split_kv(units, nq, nk, d, self.cores)
-            items, chunk = sk.work_items, sk.chunk
-            per_item_rd = math.ceil(2 * chunk * d * e + nq * d * e)
-            per_item_wr = math.ceil(nq * d * PRECISION_BYTES[context.out_precision]) if sk.splits == 1 \
-                else nq * (d + 2) * 4
-            rd_total = units * math.ceil(2 * nk * d * e + nq * d * e) + sk.partial_read_bytes
-            wr_total = units * math.ceil(nq * d * PRECISION_BYTES[context.out_precision]) + sk.partial_write_bytes
-            q_rows, kv_len = nq, chunk
-            reduce_ops = sk.reduce_flops
-            plan_desc = {"splits": sk.splits}
-            io_gbps = self.memory_bandwidth_gbps  # every K/V byte comes from DRAM once
-        else:
-            plan = plan_fused_attention(nq, nk, d, self.scratchpad_bytes // 2, e, "q_outer")
-            items = units * plan.q_blocks
-            per_item_rd = math.ceil(plan.read_bytes / plan.q_blocks)
-            per_item_wr = math.ceil(plan.write_bytes / plan.q_blocks)
-            rd_total, wr_total = units * plan.read_bytes, units * plan.write_bytes
-            # Q blocks of the same head run side by side in a wave: when the K/V of the heads in flight fit
-            # the L2, the K/V re-reads of the Q blocks hit the L2 and DRAM sees K/V once per head
-            in_flight = min(units, -(-min(self.cores, items) // plan.q_blocks))
-            kv_head = math.ceil(2 * nk * d * e)
-            io_gbps = self.memory_bandwidth_gbps
-            if self.l2_bytes and in_flight * kv_head <= self.l2_bytes:
-                rd_total = units * (math.ceil(nq * d * e) + kv_head)
-                io_gbps = self._shared_gbps()
-            q_rows, kv_len = plan.block_q, nk
-            reduce_ops = 0
-            plan_desc = {"splits": 1}
+            modes = DECODE_MODES if self.decode_partition == "auto" else (self.decode_partition,)
+            best = None
+            for mode in modes:
+                sk = decode_partition(units, nq, nk, d, self.cores, mode)
+                split = sk.partial_write_bytes > 0
+                per_item_rd = math.ceil(2 * sk.chunk * d * e + nq * d * e)
+                per_item_wr = nq * (d + 2) * 4 if split else math.ceil(nq * d * o_b)
+                rd_total = units * math.ceil(2 * nk * d * e + nq * d * e) + sk.partial_read_bytes
+                wr_total = units * math.ceil(nq * d * o_b) + sk.partial_write_bytes
+                row = self._attention_cost(scores, context, exact, sk.work_items, nq, sk.chunk, per_item_rd,
+                                           per_item_wr, rd_total, wr_total, sk.reduce_flops,
+                                           self._dram_gbps(), 1.0, sk.splits)
+                row["decode_partition"] = mode
+                if best is None or row["cycles"] < best["cycles"]:
+                    best = row
+            return best
+        plan = plan_fused_attention(nq, nk, d, self.scratchpad_bytes // 2, e, "q_outer")
+        frac = 1.0
+        if self.causal_skip and scores.phase == "prefill" and nk >= rows_per_head:
+            frac = causal_block_fraction(rows_per_head, nk, max(1, plan.block_q // heads), plan.block_kv) \
+                if heads > 1 and plan.block_q >= heads else causal_block_fraction(rows_per_head, nk, plan.block_q,
+                                                                                 plan.block_kv)
+        items = units * plan.q_blocks
+        kv_read = math.ceil(frac * (plan.read_bytes - nq * d * e)) + math.ceil(nq * d * e)
+        per_item_rd = math.ceil(kv_read / plan.q_blocks)
+        per_item_wr = math.ceil(plan.write_bytes / plan.q_blocks)
+        rd_total, wr_total = units * kv_read, units * plan.write_bytes
+        # Q blocks of the same head run side by side in a wave: when the K/V of the heads in flight fit
+        # the L2, the K/V re-reads of the Q blocks hit the L2 and DRAM sees K/V once per head
+        in_flight = min(units, -(-min(self.cores, items) // plan.q_blocks))
+        kv_head = math.ceil(2 * nk * d * e)
+        io_gbps = self._dram_gbps()
+        if self.l2_bytes and in_flight * kv_head <= self.l2_bytes:
+            rd_total = units * (math.ceil(nq * d * e) + kv_head)
+            io_gbps = self._shared_gbps()
+        kv_len = max(1, math.ceil(frac * nk))
+        return self._attention_cost(scores, context, exact, items, plan.block_q, kv_len, per_item_rd, per_item_wr,
+                                    rd_total, wr_total, 0, io_gbps, frac, 1)
+
+    def _attention_cost(self, scores: Op, context: Op, exact: bool, items: int, q_rows: int, kv_len: int,
+                        per_item_rd: int, per_item_wr: int, rd_total: int, wr_total: int, reduce_ops: int,
+                        io_gbps: float, frac: float, splits: int) -> dict:
+        """Return the op row of fused attention run as ``items`` work items of ``q_rows x kv_len`` each."""
+        prec = (scores.a_precision, scores.b_precision, "fp32")
+        d = scores.K
         active = min(self.cores, items)
         waves = -(-items // self.cores)
         t1 = self._core_tile(q_rows, d, kv_len, prec, active, exact)
@@ -571,19 +702,21 @@ class NpuDesign:
         compute = waves * unit_cycles
         dram_cycles, acts = self._dram(rd_total, wr_total, exact)
         red = -(-reduce_ops // (self.cores * self.vector_lanes)) if reduce_ops else 0
-        launch = self._launch_cycles()
+        launch = self._launch_cycles(2 if reduce_ops else 1)
         cycles = max(compute, dram_cycles) + red + launch
         per_core = [items // self.cores + (1 if c < items % self.cores else 0) for c in range(self.cores)]
-        macs = scores.M * scores.K * scores.N * scores.batch + context.M * context.K * context.N * context.batch
-        row = {"tile_m": q_rows, "tile_n": kv_len, "split_k": plan_desc["splits"], "units": items, "waves": waves,
-               "unit_cycles": unit_cycles, "cycles": cycles,
+        macs = math.ceil(frac * (scores.M * scores.K * scores.N * scores.batch
+                                 + context.M * context.K * context.N * context.batch))
+        row = {"engine": "array", "tile_m": q_rows, "tile_n": kv_len, "split_k": splits, "units": items,
+               "waves": waves, "unit_cycles": unit_cycles, "cycles": cycles,
                "compute_cycles": waves * max(t1["cycles"] + t2["cycles"], vec) + red,
                "stall_memory_cycles": max(0, cycles - launch - red - waves * max(t1["cycles"] + t2["cycles"], vec)),
                "stall_launch_cycles": launch, "macs": macs,
                "vector_op_count": items * soft + reduce_ops,
                "noc_hop_bytes": math.ceil((rd_total + wr_total) * self.noc_hops),
                "core_busy_cycles": sum(per_core) * unit_cycles, "dram_busy_cycles": dram_cycles,
-               "vector_busy_cycles": items * vec + red * self.cores, "_per_core_units": per_core}
+               "vector_busy_cycles": items * vec + red * self.cores, "_per_core_units": per_core,
+               "causal_fraction": frac}
         for k2 in ("rf_access_count", "sram_ifmap_read_bytes", "sram_ifmap_write_bytes", "sram_filter_read_bytes",
                    "sram_filter_write_bytes", "sram_ofmap_read_bytes", "sram_ofmap_write_bytes"):
             row[k2] = (int(t1.get(k2, 0)) + int(t2.get(k2, 0))) * items
@@ -617,6 +750,25 @@ def _tile_run(arr: SystolicArray, op: Op, exact: bool) -> dict:
             _TILE_MEMO.clear()
         _TILE_MEMO[key] = r
     return r
+
+
+def memory_footprint(ops: Iterable[Op]) -> dict[str, int]:
+    """Return the bytes a trace needs resident: ``weight_bytes`` (every weight operand, x count),
+    ``kv_bytes`` (every KV-cache operand read, x count), ``act_bytes`` (the largest live set of one op:
+    its inputs and output) and ``total_bytes``.  The embedding table is not in a trace and not counted."""
+    w = kv = act = 0
+    for op in ops:
+        k_b = op.K if op.is_matrix else op.M  # an elementwise op's second input has its first's shape
+        b = k_b * op.N * op.batch * PRECISION_BYTES[op.b_precision]
+        a = op.M * (op.K if op.is_matrix else op.N) * op.batch * PRECISION_BYTES[op.a_precision]
+        o = op.M * op.N * op.batch * PRECISION_BYTES[op.out_precision]
+        if op.is_matrix and op.b_tensor == "weight":
+            w += math.ceil(b) * op.count
+        elif op.is_matrix and op.b_tensor == "kv":
+            kv += math.ceil(b) * op.count
+        live = a + o + (b if op.b_tensor == "act" else 0)
+        act = max(act, math.ceil(live))
+    return {"weight_bytes": w, "kv_bytes": kv, "act_bytes": act, "total_bytes": w + kv + act}
 
 
 def _key(op: Op) -> tuple:

@@ -10,6 +10,22 @@ from archsim.arch.npu._design import NpuDesign
 
 KiB, MiB = 1 << 10, 1 << 20
 
+#: Device-side fixed time of a matrix/attention kernel on the H100, ns, in CUDA-graph replay: the one fitted
+#: parameter, chosen (one value for every shape and precision) on the fit half of the measured GEMMs in
+#: validation/data/h100/gemm.csv by validation/h100.py:fit_kernel_floor.  Corroborated by launch.csv: a 64^3
+#: bf16 torch.mm replays at 2.97 us per kernel.
+H100_KERNEL_FLOOR_NS = 3250.0
+#: The same for elementwise/norm kernels, ns: measured, launch.csv: a 256-element add_ replays at 1.14 us.
+H100_VECTOR_FLOOR_NS = 1140.0
+#: Achievable fraction of the H100's 3.35 TB/s, measured: a 4 GiB read stream (torch.sum) moved 3080 GB/s
+#: (validation/data/h100/bandwidth.csv; decode attention reached 3107 GB/s in attention.csv): 3080 / 3350.
+#: (A 1-4 GiB device-to-device copy moves only 2430 GB/s read + write; 256 MiB copies 2996 GB/s.)
+H100_MEMORY_EFFICIENCY = 0.919
+#: Host launch gap per kernel in PyTorch eager on the H100, ns (eager execution only), measured: a 64^3 bf16
+#: torch.mm issued eagerly back to back takes 20.0 us per op vs 2.97 us replayed (launch.csv); the gap
+#: is the difference.  (A tiny add_ takes 9.06 us eager: non-GEMM ops dispatch faster.)
+H100_EAGER_LAUNCH_NS = 20016.0 - 2972.0
+
 #: CUTLASS 2.x SM80 threadblock tile shapes (M x N) used by its default GEMM kernels
 #: (cutlass/include/cutlass/gemm/device/default_gemm_configuration.h and the profiler's kernel list).
 GPU_TILES = ((256, 128), (128, 256), (128, 128), (256, 64), (64, 256), (128, 64), (64, 128), (64, 64))
@@ -23,7 +39,10 @@ A100_SXM4_80GB = NpuDesign(
     dataflow="ws",                 # modelling choice: B fragment held, A rows streamed
     a_precision="fp16", b_precision="fp16",
     # [A100-WP] Table 1 peak dense TFLOPS: FP16/BF16 312, TF32 156, INT8 624, INT4 1248 (ratios 1, 1/2, 2, 4)
-    mac_rate={"fp16": 1, "bf16": 1, "fp32": 0.5, "int8": 2, "int4": 4},
+    # tf32 runs on the tensor cores at half the fp16 rate; true fp32 (PyTorch's default fp32 matmul) runs on
+    # the CUDA cores (fp32_on_vector): 64 FMA/clk/SM = 19.5 TFLOPS [A100-WP Table 1]
+    mac_rate={"fp16": 1, "bf16": 1, "tf32": 0.5, "int8": 2, "int4": 4},
+    fp32_on_vector=True,
     freq_mhz=1410.0,               # [A100-WP] Table 1: boost clock 1410 MHz
     scratchpad_bytes=164 * KiB,    # [A100-WP] up to 164 KB shared memory per SM
     vector_lanes=64,               # [A100-WP] 64 FP32 CUDA cores per SM
@@ -41,7 +60,13 @@ A100_SXM4_80GB = NpuDesign(
     dram_standard="hbm2",
     tile_shapes=GPU_TILES,
     max_split_k=16,
-    launch_overhead_ns=21000.0,    # LLMCompass hardware_model/compute_module.py overhead_dict["A100"].matmul = 2.1e-5 s
+    execution="graph",             # CUDA-graph replay / serving engines: no host launch cost (eager: see below)
+    kernel_floor_ns=H100_KERNEL_FLOOR_NS,  # assumption: the device-side kernel floors measured on the H100
+    vector_kernel_floor_ns=H100_VECTOR_FLOOR_NS,
+    # eager: LLMCompass hardware_model/compute_module.py overhead_dict["A100"].matmul = 2.1e-5 s per op in PyTorch
+    # eager (its total fixed cost, so the device floor is taken out of the host gap)
+    launch_overhead_ns=21000.0 - H100_KERNEL_FLOOR_NS,  # eager only
+    memory_bytes=80 << 30,         # [A100-DS] 80 GB HBM2e
     node_nm=7.0,                   # [A100-WP] TSMC 7 nm
     source="NVIDIA A100 Tensor Core GPU Architecture whitepaper (2020); A100 80GB datasheet; "
            "LLMCompass (Zhang et al., ISCA 2024) A100 overheads",
@@ -56,7 +81,10 @@ H100_SXM5_80GB = NpuDesign(
     dataflow="ws",
     a_precision="fp16", b_precision="fp16",
     # [H100-DS] dense TFLOPS: FP16/BF16 989.4, TF32 494.7, FP8 1978.9, INT8 1978.9
-    mac_rate={"fp16": 1, "bf16": 1, "fp32": 0.5, "fp8_e4m3": 2, "fp8_e5m2": 2, "int8": 2},
+    # tf32 on the tensor cores at half the fp16 rate; true fp32 on the CUDA cores (fp32_on_vector:
+    # 128 FMA/clk/SM [H100-WP])
+    mac_rate={"fp16": 1, "bf16": 1, "tf32": 0.5, "fp8_e4m3": 2, "fp8_e5m2": 2, "int8": 2},
+    fp32_on_vector=True,
     freq_mhz=1830.0,               # 989.4e12 / (132 SMs x 2048 FMA x 2) = 1.83 GHz (boost used for the peak figures)
     scratchpad_bytes=228 * KiB,    # [H100-WP] up to 228 KB shared memory per SM
     vector_lanes=128,              # [H100-WP] 128 FP32 CUDA cores per SM
@@ -66,11 +94,16 @@ H100_SXM5_80GB = NpuDesign(
     noc="crossbar", noc_hop_cycles=0,
     noc_link_gbps=128 * 1.83, dma_engines=1, dma_gbps=128 * 1.83,  # assumption: 128 B/clk per SM
     memory_bandwidth_gbps=3350.0,  # [H100-DS] 3.35 TB/s HBM3 (SXM5 80GB)
+    memory_efficiency=H100_MEMORY_EFFICIENCY,  # measured: see H100_MEMORY_EFFICIENCY
     memory_latency_ns=500.0,       # assumption
+    memory_bytes=81559 << 20,      # nvidia-smi: 81559 MiB on the H100 80GB HBM3 (validation/data/h100)
     dram_standard="hbm2",          # cost model has no HBM3 entry yet: priced as HBM2
     tile_shapes=GPU_TILES,
     max_split_k=16,
-    launch_overhead_ns=21000.0,    # assumption: the A100 figure (LLMCompass overhead_dict["A100"].matmul)
+    execution="graph",             # CUDA-graph replay / serving engines: no host launch cost
+    kernel_floor_ns=H100_KERNEL_FLOOR_NS,
+    vector_kernel_floor_ns=H100_VECTOR_FLOOR_NS,
+    launch_overhead_ns=H100_EAGER_LAUNCH_NS,  # eager only
     node_nm=5.0,                   # [H100-WP] TSMC 4N (N5 family); priced at 5 nm, archsim.cost's smallest node
     source="NVIDIA H100 Tensor Core GPU Architecture whitepaper (2022); H100 SXM5 datasheet",
 )

@@ -1,0 +1,79 @@
+"""H100 validation: archsim's ``h100-sxm5-80gb`` preset vs measurements on a real H100, per row.
+
+Data: validation/data/h100 (measured for this project with validation/gpu/run_all.py: GEMMs in bf16, fp16,
+fp8, tf32, fp32 and whole Llama decoder layers, CUDA-graph replay; see validation/data/h100/README.md) and
+the independent subset ../shared/data/h100/gemm_calibration.csv when present.  One parameter is fitted,
+``kernel_floor_ns``, on the fit half of the GEMMs (validation/h100.py); every other row is held out.
+
+Run: ``python benchmarks/bench_h100.py [--all]`` (``--all``: print the fit half too)
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from validation import h100  # noqa: E402
+
+#: the independent subset beside the checkout (../shared; a worktree sits one level deeper)
+SHARED = next((p / "shared" / "data" / "h100" / "gemm_calibration.csv" for p in (ROOT.parent, ROOT.parents[1])
+               if (p / "shared" / "data" / "h100" / "gemm_calibration.csv").is_file()), Path("/nonexistent"))
+
+
+def _table(title: str, rows: list[dict]) -> None:
+    print(f"\n{title}")
+    print(f"{'dtype':>5} {'M':>6} {'K':>6} {'N':>6} {'measured us':>12} {'predicted us':>13} {'error':>8}")
+    for r in rows:
+        print(f"{r['dtype']:>5} {r['M']:>6} {r['K']:>6} {r['N']:>6} {r['us']:>12.2f} {r['pred_us']:>13.2f} "
+              f"{r['error']:>+8.1%}")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--all", action="store_true")
+    args = ap.parse_args()
+    t0 = time.perf_counter()
+    fit, held = h100.split_halves(h100.load_gemms())
+    floor = h100.fit_kernel_floor(fit)
+    d = h100.design()
+    print(f"kernel_floor_ns fitted on the fit half: {floor:.0f} (preset: {d.kernel_floor_ns:.0f})")
+    eh = h100.errors(d, held)
+    if args.all:
+        _table("GEMMs, fit half", h100.errors(d, fit))
+    _table("GEMMs, held-out half", eh)
+    print("\nheld-out |error| per precision:")
+    for dt, s in h100.summary(eh).items():
+        print(f"  {dt:>5}: n={s['n']:>3}  median {s['median']:.1%}  max {s['max']:.1%}")
+    if SHARED.is_file():
+        names = {"bfloat16": "bf16", "float16": "fp16", "float32": "fp32"}
+        rows = [{"dtype": names[r["dtype"]], "M": int(r["M"]), "K": int(r["K"]), "N": int(r["N"]),
+                 "us": float(r["us_median"])} for r in csv.DictReader(open(SHARED)) if r["dtype"] in names]
+        es = h100.errors(d, rows)
+        _table(f"GEMMs, independent subset ({SHARED.name}; never fitted)", es)
+        for dt, s in h100.summary(es).items():
+            print(f"  {dt:>5}: n={s['n']:>3}  median {s['median']:.1%}  max {s['max']:.1%}")
+    print("\nDecoder layers (one layer, measured as a whole in one CUDA graph; never fitted)")
+    print(f"{'model':>10} {'phase':>8} {'batch':>5} {'seq':>5} {'ctx':>5} {'measured us':>12} {'predicted us':>13} "
+          f"{'error':>8}")
+    by_phase: dict[str, list[float]] = {}
+    for r in h100.load_layers():
+        p = h100.predict_layer_us(d, r)
+        e = (p - r["us"]) / r["us"]
+        by_phase.setdefault(r["phase"], []).append(abs(e))
+        print(f"{r['model']:>10} {r['phase']:>8} {r['batch']:>5} {r['seq']:>5} {r['context']:>5} {r['us']:>12.1f} "
+              f"{p:>13.1f} {e:>+8.1%}")
+    for ph, es in by_phase.items():
+        print(f"  {ph}: median |error| {statistics.median(es):.1%}, max {max(es):.1%}")
+    print(f"\n(simulated in {time.perf_counter() - t0:.1f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

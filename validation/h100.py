@@ -1,0 +1,115 @@
+"""H100 cross-validation: archsim's ``h100-sxm5-80gb`` preset vs the H100 measurements in validation/data/h100.
+
+* GEMMs (``gemm.csv``, graph replay): shapes are sorted per precision by FLOPs and alternately dealt into a
+  *fit* half and a *held-out* half; the only fitted parameter, ``kernel_floor_ns`` (one value for every
+  shape and precision), is chosen on the fit half (:func:`fit_kernel_floor`); errors are reported on the
+  held-out half.  The other H100 parameters are datasheet values or direct measurements (DRAM efficiency
+  from the read stream of ``bandwidth.csv``), never fitted.
+* Decoder layers (``layers.csv``, measured separately: a whole Llama layer in one CUDA graph) are predicted
+  from archsim's own trace of one layer (:func:`predict_layer`) and are never used for fitting.
+
+Used by ``benchmarks/bench_h100.py`` (prints predicted vs measured per row) and ``validation/test_h100.py``.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import statistics
+from pathlib import Path
+
+import numpy as np
+
+from archsim.workloads import Op, build_trace
+
+DATA = Path(__file__).resolve().parent / "data" / "h100"
+#: measured dtype -> (a, b, out) archsim precisions (fp8: torch._scaled_mm e4m3 inputs, bf16 output)
+PRECISION = {"bf16": ("bf16", "bf16", "bf16"), "fp16": ("fp16", "fp16", "fp16"),
+             "fp8": ("fp8_e4m3", "fp8_e4m3", "bf16"), "tf32": ("tf32", "tf32", "fp32"),
+             "fp32": ("fp32", "fp32", "fp32")}
+
+
+def load_gemms(path: Path = DATA / "gemm.csv") -> list[dict]:
+    """Return the measured GEMM rows (``dtype, M, K, N, us``); rows with an error are dropped, and a shape
+    measured twice (8192^3 is both a square and an LLM shape) keeps its first measurement."""
+    out, seen = [], set()
+    with open(path) as f:
+        for r in csv.DictReader(f):
+            key = (r["dtype"], r["M"], r["K"], r["N"])
+            if r.get("error") or not r.get("us_median") or key in seen:
+                continue
+            seen.add(key)
+            out.append({"dtype": r["dtype"], "M": int(r["M"]), "K": int(r["K"]), "N": int(r["N"]),
+                        "us": float(r["us_median"])})
+    return out
+
+
+def split_halves(rows: list[dict]) -> tuple[list[dict], list[dict]]:
+    """Return (fit, held_out): per precision, shapes sorted by (FLOPs, M, K, N), alternately dealt."""
+    fit, held = [], []
+    for dt in sorted({r["dtype"] for r in rows}):
+        rs = sorted((r for r in rows if r["dtype"] == dt), key=lambda r: (r["M"] * r["K"] * r["N"], r["M"], r["K"]))
+        fit += rs[0::2]
+        held += rs[1::2]
+    return fit, held
+
+
+def design(**overrides):
+    """Return the H100 preset in graph execution (the measurements' mode), with ``overrides``."""
+    from archsim.arch.npu import get_npu_design
+
+    return get_npu_design("h100-sxm5-80gb").replace(execution="graph", **overrides)
+
+
+def predict_gemm_us(d, row: dict) -> float:
+    """Return archsim's time of one measured GEMM row, µs."""
+    a, b, o = PRECISION[row["dtype"]]
+    m = row["M"]
+    return d.run(Op("g", "gemv" if m == 1 else "gemm", m, row["K"], row["N"], 1, a, b, o)).seconds * 1e6
+
+
+def errors(d, rows: list[dict]) -> list[dict]:
+    """Return rows with ``pred_us`` and ``error`` ((pred - measured) / measured) added."""
+    out = []
+    for r in rows:
+        p = predict_gemm_us(d, r)
+        out.append({**r, "pred_us": p, "error": (p - r["us"]) / r["us"]})
+    return out
+
+
+def fit_kernel_floor(rows: list[dict], grid_ns=tuple(range(0, 6001, 250))) -> float:
+    """Return the ``kernel_floor_ns`` (on ``grid_ns``) minimising the median |log(pred / measured)| over
+    ``rows`` (the fit half): one value for every shape and precision."""
+    base = design(kernel_floor_ns=0.0)
+    pred0 = np.array([predict_gemm_us(base, r) for r in rows])
+    meas = np.array([r["us"] for r in rows])
+    best = min(grid_ns, key=lambda f: float(np.median(np.abs(np.log((pred0 + f / 1e3) / meas)))))
+    return float(best)
+
+
+def summary(errs: list[dict]) -> dict[str, dict[str, float]]:
+    """Return ``{dtype: {"n", "median", "max"}}`` of |error|."""
+    out = {}
+    for dt in sorted({r["dtype"] for r in errs}):
+        e = [abs(r["error"]) for r in errs if r["dtype"] == dt]
+        out[dt] = {"n": len(e), "median": statistics.median(e), "max": max(e)}
+    return out
+
+
+def load_layers(path: Path = DATA / "layers.csv") -> list[dict]:
+    """Return the measured decoder-layer rows (``model, phase, batch, seq, context, us, us_eager``)."""
+    with open(path) as f:
+        return [{"model": r["model"], "phase": r["phase"], "batch": int(r["batch"]), "seq": int(r["seq"]),
+                 "context": int(r["context"]), "us": float(r["us_median"]), "us_eager": float(r["us_eager"])}
+                for r in csv.DictReader(f)]
+
+
+def predict_layer_us(d, row: dict) -> float:
+    """Return archsim's time of one decoder layer of ``row['model']`` (its trace's layer-0 ops), µs."""
+    if row["phase"] == "prefill":
+        tr = build_trace(row["model"], phase="prefill", batch=row["batch"], seq=row["seq"], collapse_layers=False)
+    else:
+        tr = build_trace(row["model"], phase="decode", batch=row["batch"], context=row["context"],
+                         collapse_layers=False)
+    ops = [dataclasses.replace(op, count=1) for op in tr if op.layer == 0]
+    return d.run(ops).seconds * 1e6
