@@ -64,7 +64,13 @@ def _warn_precision(design: Any, trace: Trace) -> None:
         return
     df = trace.df
     matrix = df[df["kind"].isin(("gemm", "gemv", "bmm", "conv"))]
-    pairs = set(zip(matrix["a_precision"], matrix["b_precision"], strict=True)) - {(a_pe, b_pe)}
+    supported = set(getattr(design, "mac_rate", None) or ()) | {a_pe, b_pe}  # NPUs list every format they run
+
+    def same_class(fmt: str, pe: str) -> bool:  # bf16 on fp16 PEs (and back): same width, same MAC class
+        return fmt in supported or {fmt, pe} <= {"bf16", "fp16"}
+
+    pairs = {(a, b) for a, b in zip(matrix["a_precision"], matrix["b_precision"], strict=True)
+             if not (same_class(a, a_pe) and same_class(b, b_pe))}
     if pairs:
         import warnings
 
