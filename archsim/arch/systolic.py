@@ -165,6 +165,15 @@ class SystolicArray:
                 raise ConfigError(f"memory must be a mapping with a 'kind' key, not {self.memory!r}")
             require_choice("memory kind", self.memory["kind"], tuple(MEMORY_KINDS))
             object.__setattr__(self, "memory", dict(self.memory))
+            if self.memory["kind"] == "dram" and "spec" not in self.memory:  # not a 27-line TypeError at run time
+                from archsim.core.fields import short_repr
+
+                raise ConfigError(f"memory kind 'dram' needs a 'spec' (a DRAM preset name, file or fields), "
+                                  f"not {short_repr(self.memory)}")
+            try:
+                self.memory_port()  # builds the port: every memory option is checked now, not after a run
+            except TypeError as exc:
+                raise ConfigError(f"memory {self.memory!r} cannot be built: {exc}") from None
         if not isinstance(self.dram_standard, str) or not self.dram_standard:
             raise ConfigError(f"dram_standard must be a non-empty string, not {self.dram_standard!r}")
         require_nonneg_int("vector_lanes", self.vector_lanes)

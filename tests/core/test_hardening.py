@@ -154,3 +154,11 @@ def test_npu_scratchpad_bandwidth_affects_results():
     fast = archsim.simulate(archsim.load_design("tpu-v4-like"), op).summary["total_cycles"]
     slow = archsim.simulate(archsim.load_design("tpu-v4-like", scratchpad_gbps=10.0), op).summary["total_cycles"]
     assert slow > 2 * fast
+
+
+def test_dram_memory_options_checked_at_construction():
+    """Regression (issue 15): memory={kind: dram, spek: ...} was validated only at run time (a TypeError)."""
+    with pytest.raises(ConfigError, match=r"memory kind 'dram' needs a 'spec'"):
+        archsim.load_design("sa128-bf16", memory={"kind": "dram", "spek": "HBM2-2Gbps"})
+    with pytest.raises(ConfigError, match=r"unknown DRAM memory field 'bogus'"):
+        archsim.load_design("sa128-bf16", memory={"kind": "dram", "spec": "HBM2-2Gbps", "bogus": 1})
