@@ -126,6 +126,7 @@ def serve(
     attention_kernel: str = "ragged",
     energy: bool = True,
     cache_dir: str | None = None,
+    fast_forward: bool = True,
     **scheduler_options: Any,
 ) -> ServeResult:
     """Return the :class:`ServeResult` of serving ``workload`` with ``model`` on ``design`` under ``scheduler``.
@@ -144,6 +145,8 @@ def serve(
         memory_fraction: share of the memory serving may use (vLLM ``gpu_memory_utilization``, default 0.9).
         replicas: identical instances (colocated scale-out; requests go to the least-loaded one).
         decompose, bucket, attention_kernel, energy, cache_dir: iteration-cost options (:class:`IterationCost`).
+        fast_forward: run runs of identical decode iterations as one event (same result as stepping them; see
+            :meth:`archsim.serving.engine.Engine._window`).
     """
     from archsim.arch.registry import load_design
 
@@ -172,7 +175,7 @@ def serve(
             instances.append(Instance(name, role, cost, kv, sched.policy(role), kv_bytes_per_token=kv_bytes_per_token(
                 spec), host_bytes_per_s=HOST_BYTES_PER_S))
     eng = Engine(reqs, instances, link_gbps=getattr(sched, "link_gbps", 0.0),
-                 link_latency_s=getattr(sched, "link_latency_s", 0.0))
+                 link_latency_s=getattr(sched, "link_latency_s", 0.0), fast_forward=bool(fast_forward))
     eng.run()
     for c in costs.values():
         c.save()

@@ -63,6 +63,8 @@ class Instance:
     batch: Batch | None = None
     start_s: float = 0.0
     link_free_s: float = 0.0
+    window: tuple | None = None
+    last_dt: float = 0.0
     kv_bytes_per_token: float = 0.0
     host_bytes_per_s: float = 32e9
 
@@ -80,7 +82,7 @@ class Engine:
     """
 
     def __init__(self, requests, instances: list[Instance], *, link_gbps: float = 0.0, link_latency_s: float = 0.0,
-                 max_iterations: int = 50_000_000, record_gaps: bool = True) -> None:
+                 max_iterations: int = 50_000_000, record_gaps: bool = True, fast_forward: bool = True) -> None:
         n = len(requests)
         self.n = n
         self.arrival = np.array(requests.arrival_s, dtype=float)
@@ -103,6 +105,7 @@ class Engine:
         self.link_latency_s = link_latency_s
         self.max_iterations = max_iterations
         self.record_gaps = record_gaps
+        self.fast_forward = fast_forward
         self.gaps: list[np.ndarray] = []
         self.iters: list[tuple] = []
         self.transfers: list[tuple] = []
@@ -216,9 +219,13 @@ class Engine:
 
     # -- iterations ----------------------------------------------------------------
     def _start(self, inst: Instance) -> None:
+        pre = self.preemptions
         b = inst.policy.next_batch(inst, self, self.now)  # type: ignore[attr-defined]
         if b is None or len(b.ids) == 0:
             inst.busy = False
+            return
+        if (self.fast_forward and b.note == "decode" and b.extra_s == 0 and self.preemptions == pre
+                and len(b.ids) == len(inst.running) and self._window(inst, b)):
             return
         ids, q, dec = b.ids, b.q, b.decode
         cached = self.ctx[ids]
@@ -230,30 +237,96 @@ class Engine:
         inst.busy = True
         inst.batch = b
         inst.start_s = self.now
+        inst.last_dt = dt
         kv_tokens = int(self.ctx[inst.running].sum() + q.sum()) if inst.running else int(q.sum())
         self.iters.append((inst.name, self.now, dt, len(ids), int((~dec).sum()), int(dec.sum()), int(q.sum()),
                            inst.kv.used, inst.kv.blocks, kv_tokens, cost.macs,
                            np.nan if cost.energy_j is None else cost.energy_j, b.extra_s, b.note, int(emit.sum())))
         self.push(self.now + dt, 1, self.instances.index(inst))
 
+    def _window(self, inst: Instance, b: Batch) -> bool:
+        """Run several decode iterations of the same requests as one event when nothing can change the batch in
+        between: no request finishes before the last of them, no event (arrival, KV arrival, another instance's
+        iteration end) falls before the start of the last, and the blocks they need are free (so the scheduler
+        would choose the same batch at every boundary: waiting requests that do not fit now cannot fit later,
+        free blocks only shrink).  Each iteration keeps its own cost, start time and timeline row, so the result
+        is the one of stepping them one by one (tests/serving: ``fast_forward`` on == off)."""
+        ids = b.ids
+        n = len(ids)
+        kmax = int(min(int((self.output[ids] - self.gen[ids]).min()), 256))
+        if self._heap and inst.last_dt > 0:  # steps until the next event, from the last iteration's length
+            kmax = min(kmax, int((self._heap[0][0] - self.now) / inst.last_dt) + 2)
+        if kmax < 2:
+            return False
+        ctx = self.ctx[ids]
+        res = inst.cost.decode_steps(ctx, kmax)
+        if res is None:
+            return False
+        secs, en, macs = res
+        ends = np.cumsum(np.concatenate(([self.now], secs)))[1:]
+        k = kmax
+        if self._heap:
+            hit = np.flatnonzero(ends >= self._heap[0][0])
+            if len(hit):
+                k = min(k, int(hit[0]) + 1)
+        bt = inst.kv.block_tokens
+        blocks = self.blocks[ids]
+        steps = np.arange(k)
+        extra = np.maximum(0, -(-(ctx[:, None] + steps[None, :] + 1) // bt) - blocks[:, None]).sum(axis=0)
+        bad = np.flatnonzero(extra > inst.kv.free)
+        if len(bad):
+            k = min(k, int(bad[0]))
+        if k < 2:
+            return False
+        self.blocks[ids] = np.maximum(blocks, -(-(ctx + k) // bt))
+        used0 = inst.kv.used
+        inst.kv.free -= int(extra[k - 1])
+        starts = np.concatenate(([self.now], ends[:k - 1]))
+        durs = secs[:k]
+        base = int(ctx.sum())
+        e = [np.nan] * k if en is None else en[:k].tolist()
+        for s_, (t0, dt, m, ej, ex) in enumerate(zip(starts.tolist(), durs.tolist(), macs[:k].tolist(), e,
+                                                       extra[:k].tolist())):
+            self.iters.append((inst.name, t0, dt, n, 0, n, n, used0 + ex, inst.kv.blocks, base + n * (s_ + 1), m, ej,
+                               0.0, "decode", n))
+        inst.busy = True
+        inst.batch = b
+        inst.window = (k, ends[:k])
+        inst.last_dt = float(secs[k - 1])
+        inst.start_s = self.now
+        self.push(float(ends[k - 1]), 1, self.instances.index(inst))
+        return True
+
     def _finish_iteration(self, inst: Instance) -> None:
         b = inst.batch
         inst.batch = None
         t = self.now
         ids, q, dec = b.ids, b.q, b.decode
-        pf = ~dec
-        self.done_pf[ids[pf]] += q[pf]
-        self.ctx[ids] += q
-        emit = dec.copy()
-        emit[pf] = self.done_pf[ids[pf]] >= self.target[ids[pf]]
-        e = ids[emit]
+        if inst.window is not None:  # k decode steps of the same requests
+            k, ends = inst.window
+            inst.window = None
+            self.ctx[ids] += k
+            if self.record_gaps:
+                self.gaps.append(ends[0] - self.last_s[ids])
+                self.gaps.append(np.repeat(np.diff(ends), len(ids)))
+            self.gen[ids] += k
+            self.last_s[ids] = t
+            e = ids
+        else:
+            pf = ~dec
+            self.done_pf[ids[pf]] += q[pf]
+            self.ctx[ids] += q
+            emit = dec.copy()
+            emit[pf] = self.done_pf[ids[pf]] >= self.target[ids[pf]]
+            e = ids[emit]
+            if len(e):
+                first = self.gen[e] == 0
+                if self.record_gaps and (~first).any():
+                    self.gaps.append(t - self.last_s[e[~first]])
+                self.first_s[e[first]] = t
+                self.last_s[e] = t
+                self.gen[e] += 1
         if len(e):
-            first = self.gen[e] == 0
-            if self.record_gaps and (~first).any():
-                self.gaps.append(t - self.last_s[e[~first]])
-            self.first_s[e[first]] = t
-            self.last_s[e] = t
-            self.gen[e] += 1
             fin = e[self.gen[e] >= self.output[e]]
             if len(fin):
                 fs = set(fin.tolist())

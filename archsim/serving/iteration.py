@@ -250,7 +250,7 @@ class IterationCost:
                 if "name" in r.ops.columns else np.zeros(len(r.ops), dtype=bool)
             la = float(np.asarray(launch)[np.asarray(attn)].sum())
             n = len(q)
-            correction = int(round(la * (n - 1) / n)) if self.ragged and n > 1 else 0
+            correction = int(np.round(la * (n - 1) / n)) if self.ragged and n > 1 else 0
             hit = (int(r.summary["total_cycles"]) - correction, float(e) * 1e12 if e is not None else None,
                    int(self._col(r, "macs").sum()))
             self._whole[key] = hit
@@ -259,9 +259,10 @@ class IterationCost:
     def _fill_decode(self, keys: np.ndarray) -> None:
         """Simulate the decode attention of every KV length in ``keys`` not yet known, in blocks of 32 lengths
         (one design run per block)."""
-        missing = np.unique(keys[np.isnan(self._dec[keys, 0])])
-        if not len(missing):
+        miss = np.isnan(self._dec[keys, 0])
+        if not miss.any():
             return
+        missing = np.unique(keys[miss])
         blocks = np.unique(missing // 32)
         maxp = self.spec.model.max_positions
         want = [k for b in blocks for k in range(max(1, b * 32), min(maxp, b * 32 + 31) + 1)
@@ -273,6 +274,31 @@ class IterationCost:
             res = self._run_pieces([attention_piece(self.spec, 1, k - 1, True) for k in chunk])
             for k, r in zip(chunk, res):
                 self._dec[k] = r
+
+    def decode_steps(self, ctx: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray | None, np.ndarray] | None:
+        """Return ``(seconds, energy_j or None, macs)`` arrays of ``k`` consecutive decode iterations of the same
+        requests (KV lengths ``ctx`` before the first), each equal to :meth:`__call__` of that step; None where
+        the design is not costed in pieces (then the engine steps one iteration at a time)."""
+        if self.hetero or self.mode != "pieces":
+            return None
+        n = len(ctx)
+        keys = ctx[:, None] + np.arange(1, k + 1)[None, :]  # KV length read at step s: ctx + s + 1
+        if self.bucket:
+            keys = np.minimum(-(-keys // self.bucket) * self.bucket, self.spec.model.max_positions)
+        self._fill_decode(keys.ravel())
+        one = np.ones(n, dtype=np.int64)
+        self(one, ctx, np.ones(n, dtype=bool), n)  # fills the token-parallel pieces of this batch size
+        lin = self._lin[(n, "decode")]
+        head = self._head[(n, "decode")] if self.spec.lm_head else (0, 0.0, 0, 0)
+        d = self._dec[keys]  # n x k x 4
+        cyc = lin[0] + head[0] + d[:, :, 0].sum(axis=0).astype(np.int64)
+        if self.ragged and n > 1:
+            la = d[:, :, 3].sum(axis=0)
+            cyc = cyc - np.round(la * (n - 1) / n).astype(np.int64)
+        en = (lin[1] + head[1] + d[:, :, 1].sum(axis=0)) * 1e-12 if self.energy else None
+        macs = lin[2] + head[2] + d[:, :, 2].sum(axis=0).astype(np.int64)
+        self.calls += k - 1
+        return cyc * self._memo["spc"], en, macs
 
     def _pieces_cost(self, q, cached, decode, emitting) -> Cost:
         from archsim.workloads.batch import attention_piece, head_piece, linear_piece
@@ -322,7 +348,7 @@ class IterationCost:
         if self.ragged and n > 1:
             # one attention launch per layer for the whole batch: keep 1/n of the groups' launch stalls
             la = sum(launches[:len(pk)]) + (float(self._dec[dk, 3].sum()) if n_dec else 0.0)
-            cyc -= int(round(la * (n - 1) / n))
+            cyc -= int(np.round(la * (n - 1) / n))
         return Cost(self.seconds_of(cyc), en * 1e-12 if self.energy else None, int(mac))
 
     def _hetero(self, q, cached, decode, emitting) -> Cost:

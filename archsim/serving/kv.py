@@ -47,9 +47,13 @@ def memory_capacity(design: object, memory_bytes: float | None = None) -> tuple[
             return float(cap), "design.memory_capacity_bytes()"
     name = getattr(design, "name", None)
     base = getattr(design, "npu", None)
-    for n in (name, getattr(base, "name", None)):
-        if n in FALLBACK_CAPACITY:
-            return float(FALLBACK_CAPACITY[n]), f"datasheet fallback for {n}"
+    pim = getattr(design, "pim", None)
+    if base is not None and pim is not None:  # NPU + PIM: the NPU's memory is the PIM devices'
+        if str(getattr(pim, "name", "")).startswith("hbm-pim"):
+            # Kwon et al., ISSCC 2021, 25.4: "a 20nm 6GB function-in-memory DRAM, based on HBM2" (Aquabolt-XL)
+            return float(design.pim_devices * 6 * 2**30), "datasheet fallback: 6 GiB per HBM-PIM stack"
+    elif name in FALLBACK_CAPACITY:
+        return float(FALLBACK_CAPACITY[name]), f"datasheet fallback for {name}"
     raise ConfigError(f"design {name!r} does not report its memory capacity; pass memory_bytes (bytes)")
 
 

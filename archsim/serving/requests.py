@@ -232,7 +232,7 @@ def read_trace(path: str | Path, *, limit: int | None = None, max_total: int | N
         bad = ~(np.isfinite(v) & (v >= 1) & (v == np.round(v)))
         if bad.any():
             raise ConfigError(f"trace file {str(path)!r} row {int(bad.argmax()) + 1}: {cols[key]} must be a positive "
-                              f"integer, not {df[cols[key]].iloc[int(bad.argmax())]!r}")
+                              f"integer, not {str(df[cols[key]].iloc[int(bad.argmax())])}")
         out[key] = v.astype(np.int64)
     bad = ~(np.isfinite(arr) & (arr >= 0))
     if bad.any():

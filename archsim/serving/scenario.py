@@ -61,7 +61,7 @@ def _one(sc: dict[str, Any], point: dict[str, Any]):
         opts["chunk"] = point["chunk"]
     slo = sc.get("slo") or {}
     scheduler = point.get("scheduler", sc.get("scheduler", "vllm"))
-    return serve(point.get("design", sc["design"]), sc["model"], wl, scheduler, slo.get("ttft_s"),
+    return serve(point.get("design", sc["design"]), sc["model"], wl, scheduler, slo_ttft_s=slo.get("ttft_s"),
                  slo_tpot_s=slo.get("tpot_s"), **(sc.get("options") or {}), **opts)
 
 

@@ -24,6 +24,9 @@ _LAZY = {
     "random_sample": "archsim.study._space",
     "roofline_peaks": "archsim.study._analysis",
     "save_figure": "archsim.study._plots",
+    "ServingPoint": "archsim.study._serving",
+    "evaluate_serving": "archsim.study._serving",
+    "serving_sweep": "archsim.study._serving",
     "summary_metrics": "archsim.study._sweep",
     "sweep": "archsim.study._sweep",
 }

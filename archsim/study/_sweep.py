@@ -374,8 +374,8 @@ def _named_workloads(workloads: Any) -> dict[str, Any]:
             if "model" not in w:
                 raise ConfigError(f"workloads.{name} must have a 'model' key, not {dict(w)!r}")
             named[name] = dict(w)
-        elif isinstance(w, Trace):
-            named[name] = w
+        elif isinstance(w, Trace) or isinstance(getattr(w, "df", None), pd.DataFrame):
+            named[name] = w  # a Trace, or a workload object for a custom evaluate (identified by its .df table)
         else:
             raise ConfigError(f"workloads.{name} must be a Trace or a spec dict with 'model', not {type(w).__name__}")
     return named

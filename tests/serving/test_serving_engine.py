@@ -95,3 +95,17 @@ def test_bad_input_is_a_one_line_config_error(kwargs, msg):
     with pytest.raises(ConfigError, match=msg) as e:
         serve(H100, "llama2-7b", wl, **kw)
     assert "\n" not in str(e.value)
+
+
+@pytest.mark.parametrize("scheduler,opts", [("vllm", {}), ("sarathi", {"chunk": 128}), ("disagg", {}),
+                                            ("vllm", {"memory_bytes": 13.8e9, "memory_fraction": 1.0}),
+                                            ("vllm", {"bucket": 64})])
+def test_fast_forward_gives_the_result_of_stepping_every_iteration(scheduler, opts):
+    wl = Workload(requests=40, rate=8, seed=3, **SHORT)
+    a = serve(H100, "llama2-7b", wl, scheduler, fast_forward=True, **opts)
+    b = serve(H100, "llama2-7b", wl, scheduler, fast_forward=False, **opts)
+    pd.testing.assert_frame_equal(a.requests, b.requests, check_exact=True)
+    ia, ib = a.iterations, b.iterations
+    assert len(ia) == len(ib)
+    pd.testing.assert_frame_equal(ia.drop(columns="energy_j"), ib.drop(columns="energy_j"), check_exact=True)
+    np.testing.assert_allclose(ia["energy_j"], ib["energy_j"], rtol=1e-12)
