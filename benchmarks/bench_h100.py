@@ -71,6 +71,18 @@ def main() -> int:
               f"{p:>13.1f} {e:>+8.1%}")
     for ph, es in by_phase.items():
         print(f"  {ph}: median |error| {statistics.median(es):.1%}, max {max(es):.1%}")
+    print("\nSDPA attention (torch 2.11 scaled_dot_product_attention; never fitted)")
+    print(f"{'kind':>8} {'batch':>5} {'kv_h':>4} {'q':>6} {'kv':>6} {'causal':>6} {'measured us':>12} "
+          f"{'predicted us':>13} {'error':>8}  partition")
+    by_kind: dict[str, list[float]] = {}
+    for r in h100.load_attention():
+        p, part = h100.predict_attention_us(d, r)
+        e = (p - r["us"]) / r["us"]
+        by_kind.setdefault(r["kind"], []).append(abs(e))
+        print(f"{r['kind']:>8} {r['batch']:>5} {r['kv_heads']:>4} {r['q_len']:>6} {r['kv_len']:>6} "
+              f"{str(r['causal']):>6} {r['us']:>12.1f} {p:>13.1f} {e:>+8.1%}  {part}")
+    for k, es in by_kind.items():
+        print(f"  {k}: median |error| {statistics.median(es):.1%}, max {max(es):.1%}")
     print(f"\n(simulated in {time.perf_counter() - t0:.1f} s)")
     return 0
 

@@ -113,3 +113,30 @@ def predict_layer_us(d, row: dict) -> float:
                          collapse_layers=False)
     ops = [dataclasses.replace(op, count=1) for op in tr if op.layer == 0]
     return d.run(ops).seconds * 1e6
+
+
+def load_attention(path: Path = DATA / "attention.csv") -> list[dict]:
+    """Return the measured SDPA rows (prefill and decode; ``us``)."""
+    out = []
+    with open(path) as f:
+        for r in csv.DictReader(f):
+            if not r.get("us_median"):
+                continue
+            out.append({"kind": r["kind"], "batch": int(r["batch"]), "heads": int(r["heads"]),
+                        "kv_heads": int(r["kv_heads"]), "q_len": int(r["q_len"]), "kv_len": int(r["kv_len"]),
+                        "d": int(r["d"]), "causal": r["causal"] == "True", "us": float(r["us_median"])})
+    return out
+
+
+def predict_attention_us(d, row: dict) -> tuple[float, str]:
+    """Return (archsim's time of one measured SDPA row in µs, the decode partition chosen or '')."""
+    g = row["heads"] // row["kv_heads"]
+    prefill = row["kind"] == "prefill"
+    phase = "decode" if not prefill else ("prefill" if row["causal"] else "none")
+    bt = "act" if prefill else "kv"
+    b, q, kv, dd = row["batch"], row["q_len"], row["kv_len"], row["d"]
+    ops = [Op("attn.scores", "bmm", q * g, dd, kv, b * row["kv_heads"], "bf16", "bf16", "bf16", bt, phase=phase),
+           Op("attn.softmax", "softmax", q, 1, kv, b * row["heads"], "bf16", "bf16", "bf16", "none", phase=phase),
+           Op("attn.context", "bmm", q * g, kv, dd, b * row["kv_heads"], "bf16", "bf16", "bf16", bt, phase=phase)]
+    res = d.run(ops)
+    return res.seconds * 1e6, str(res.ops.iloc[0].get("decode_partition", "") or "")

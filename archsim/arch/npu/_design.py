@@ -112,6 +112,8 @@ class NpuDesign:
             ``memory_bytes`` raises ConfigError), ``report`` (summary ``fits: false`` instead) or ``off``.
         gemm_schedule: ``waves`` (units dealt in whole waves: the last one may be partial) or ``stream_k``
             (a persistent kernel deals the units' K iterations evenly over the cores: no wave quantization).
+        misaligned_efficiency: fraction of the array rate left when a GEMM's K or N row pitch is not a multiple
+            of 16 bytes (GPU libraries then fall back to kernels without 16-byte vector / TMA loads); 1 = no effect.
         vector_gemv: matrix ops with M = 1 may run on the vector units (a GEMV path) when faster.
         fp32_on_vector: true-fp32 matrix ops run on the vector units (GPU CUDA cores) instead of the arrays
             (``tf32`` is the arrays' fp32 mode).
@@ -162,6 +164,7 @@ class NpuDesign:
     memory_bytes: int | None = None
     capacity_check: str = "error"
     gemm_schedule: str = "waves"
+    misaligned_efficiency: float = 1.0
     vector_gemv: bool = True
     fp32_on_vector: bool = False
     attention: str = "fused"
@@ -202,6 +205,9 @@ class NpuDesign:
         for f in ("vector_gemv", "fp32_on_vector", "causal_skip"):
             if not isinstance(getattr(self, f), bool):
                 raise ConfigError(f"{f} must be true or false, not {getattr(self, f)!r}")
+        me = self.misaligned_efficiency
+        if isinstance(me, bool) or not isinstance(me, (int, float)) or not 0 < me <= 1:
+            raise ConfigError(f"misaligned_efficiency must be a number in (0, 1], not {me!r}")
         eff = self.memory_efficiency
         if isinstance(eff, bool) or not isinstance(eff, (int, float)) or not 0 < eff <= 1:
             raise ConfigError(f"memory_efficiency must be a number in (0, 1], not {eff!r}")
@@ -549,6 +555,8 @@ class NpuDesign:
         main_wr = tr["partial_write"] if p.split_k > 1 else tr["c_write"]
         dram_cycles, acts = self._dram(main_rd, main_wr, exact, estimate=not counts)
         compute = p.waves * tile["cycles"]
+        if self.misaligned_efficiency < 1 and not on_vector and _misaligned(op):
+            compute = math.ceil(compute / self.misaligned_efficiency)
         if self.gemm_schedule == "stream_k" and p.split_k == 1 and p.units > self.cores:
             # persistent stream-K (CUTLASS 3 / cuBLAS on Hopper): the units' K iterations are dealt evenly over
             # the cores, so the last wave is not quantized (the partial-tile fix-up traffic is neglected)
@@ -750,6 +758,11 @@ def _tile_run(arr: SystolicArray, op: Op, exact: bool) -> dict:
             _TILE_MEMO.clear()
         _TILE_MEMO[key] = r
     return r
+
+
+def _misaligned(op: Op) -> bool:
+    """True when the K pitch of A or the N pitch of B is not a multiple of 16 bytes."""
+    return (op.K * PRECISION_BYTES[op.a_precision]) % 16 != 0 or (op.N * PRECISION_BYTES[op.b_precision]) % 16 != 0
 
 
 def memory_footprint(ops: Iterable[Op]) -> dict[str, int]:

@@ -103,3 +103,12 @@ def test_stream_k_deals_keys_evenly_and_split_k_may_take_two_waves():
     none = decode_partition(4, 1, 4096, 128, 108, "none")
     assert none.work_items == 4 and none.partial_write_bytes == 0
     assert decode_partition(108, 1, 4096, 128, 108, "stream_k").partial_write_bytes == 0  # no unit is cut
+
+
+def test_misaligned_pitch_slows_only_misaligned_gemms():
+    slow = H100.replace(misaligned_efficiency=0.25)
+    odd, even = _gemm(777, 1234, 555), _gemm(768, 1232, 560)
+    assert slow.run(odd).seconds > 2 * H100.run(odd).seconds
+    assert slow.run(even).seconds == H100.run(even).seconds
+    with pytest.raises(ConfigError):
+        H100.replace(misaligned_efficiency=0)
