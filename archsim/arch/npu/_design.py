@@ -523,9 +523,7 @@ class NpuDesign:
             r = {"compute_cycles": systolic_compute_cycles(self.core_rows, self.core_cols, sm, k, sn, self.dataflow,
                                                            self.mac_depth)}
         rate = 1.0 if on_vector else self._rate(prec[0])
-        # the arrays are fed from the scratchpad at scratchpad_gbps: the tile run's cycles include the stalls
-        # of that port (equal to its compute cycles when the port keeps up); the mapper search uses compute only
-        compute = math.ceil(r.get("cycles", r["compute_cycles"]) / rate)
+        compute = math.ceil(r["compute_cycles"] / rate)
         a_b, b_b, o_b = (PRECISION_BYTES[x] for x in prec)
         share = min(self.core_link_gbps(), self._shared_gbps() / max(1, active))
         bpc = share * 1e3 / self.freq_mhz  # bytes per core cycle
