@@ -1,54 +1,46 @@
-"""``archsim.simulate``: run a trace on a design, then price it with ``archsim.cost``."""
+"""``archsim.simulate``: run a trace on a design, then price it with ``archsim.cost`` (the one run-and-price path)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from archsim.core.errors import ConfigError
 from archsim.core.result import Result
 from archsim.workloads.op import Op
-from archsim.workloads.trace import Trace
+from archsim.workloads.trace import Trace, as_trace
 
 
-def simulate(design: Any, trace: Trace | Op | list[Op], *, exact: bool = False) -> Result:
+def simulate(design: Any, trace: Trace | Op | Iterable[Op], *, exact: bool = False) -> Result:
     """Return the Result of running ``trace`` on ``design`` with energy and area filled in.
 
-    ``design`` is any archsim design (it has ``run(trace, exact=...)``); when it
-    describes its parts (``components()``), :mod:`archsim.cost` adds per-op
-    energy columns (``energy_*_pj``) and the summary's ``energy_j``,
-    ``power_w`` and ``area_mm2``.
+    ``design`` is any archsim design (:class:`archsim.core.design.Design`): it runs the trace and lists its
+    parts (``components()``) at its technology node (``node_nm``); :mod:`archsim.cost` adds per-op energy
+    columns (``energy_*_pj``) and the summary's ``energy_j``, ``power_w``, ``area_mm2``, ``unpriced_actions``
+    and ``energy_not_modelled``.  The design's own summary keys are kept (``seconds`` is the design's);
+    the schedule is carried over.  A design without ``run``, ``components`` or ``node_nm`` is a ConfigError
+    (never a silently unpriced result).
     """
     from archsim.core.fields import strict_bool
 
     exact = strict_bool("exact", exact)
-    if isinstance(trace, Op):
-        trace = Trace.from_ops([trace])
-    elif isinstance(trace, (list, tuple)) and all(isinstance(op, Op) for op in trace):
-        trace = Trace.from_ops(trace)
-    if not isinstance(trace, Trace) or len(trace) == 0:
-        raise ConfigError(f"trace must be a non-empty archsim Trace, Op or list of Ops, not {type(trace).__name__}")
-    if not hasattr(design, "run"):
-        raise ConfigError(f"design must be an archsim design with run(), not {type(design).__name__}")
+    trace = as_trace(trace)
+    missing = [a for a in ("run", "components", "node_nm") if not hasattr(design, a)]
+    if missing:
+        raise ConfigError(f"design must be an archsim design with run(), components() and node_nm; "
+                          f"{type(design).__name__} lacks {', '.join(missing)}")
     _warn_precision(design, trace)
     result = design.run(trace, exact=exact)
-    if not hasattr(design, "components"):
-        return result
-    components = design.components()
     from archsim.cost import price
 
     tokens = trace.meta.get("tokens")
-    ops, cost_summary = price(
-        result.ops,
-        components,
-        node_nm=getattr(design, "node_nm", 28.0),
-        seconds=result.seconds,
-        tokens=int(tokens) if tokens else None,
-    )
+    ops, cost_summary = price(result.ops, design.components(), node_nm=design.node_nm, seconds=result.seconds,
+                              tokens=int(tokens) if tokens else None)
     summary = dict(result.summary)
     for key, value in cost_summary.items():
-        if key not in ("seconds",):
+        if key != "seconds":
             summary[key] = value
-    return Result(ops=ops, summary=summary)
+    return Result(ops=ops, summary=summary, schedule=result.schedule)
 
 
 class PrecisionMismatchWarning(UserWarning):

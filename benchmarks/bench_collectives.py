@@ -36,6 +36,16 @@ def collectives_table() -> None:
                   + f"   {rs[0].algorithm}/{rs[-1].algorithm}  {err:+.1%}")
 
 
+def scale_out_table() -> None:
+    from archsim.network import choose
+
+    topo = archsim.load_design("dgx-h100x2").topology
+    print("\n== dgx-h100x2 (16 GPUs, NVLink 4 + rail-optimized NDR): all-reduce algorithm choice ==")
+    for size in (MiB, 16 * MiB, 256 * MiB, GiB, 8 * GiB):
+        table = choose(topo, "all_reduce", size, 16)
+        print(f"{size / MiB:>8.0f} MiB  " + "  ".join(f"{c['algorithm']} {c['busbw_gbps']:6.1f}" for c in table))
+
+
 def measured_table() -> None:
     """Predicted vs measured busbw for every multi-GPU row of validation/data/collectives*.csv (issue 22)."""
     import glob
@@ -106,6 +116,7 @@ def deepseek_table() -> None:
 if __name__ == "__main__":
     t0 = time.perf_counter()
     collectives_table()
+    scale_out_table()
     measured_table()
     llama_table()
     deepseek_table()

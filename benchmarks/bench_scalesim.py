@@ -2,7 +2,8 @@
 
 Prints one table: both cycle counts, their ratio, both wall times, both peak memory (RSS of a
 child process running only that simulation).  SCALE-Sim runs in its own virtualenv
-(``/work/scalesim-venv`` or ``$SCALESIM_PYTHON``: ``pip install scalesim "numpy<2.4"``); the script
+(``scalesim-venv/`` in the repository root, or ``$SCALESIM_PYTHON``: ``python -m venv scalesim-venv &&
+scalesim-venv/bin/pip install scalesim "numpy<2.4"``); the script
 skips cleanly when it is not available.
 
 SCALE-Sim runs in ``CALC`` bandwidth mode (it reports compute cycles with ideal memory), so the
@@ -27,7 +28,8 @@ from pathlib import Path
 
 from archsim.dataflow import scalesim_compute_cycles
 
-SCALESIM_PYTHON = os.environ.get("SCALESIM_PYTHON", "/work/scalesim-venv/bin/python")
+SCALESIM_PYTHON = os.environ.get("SCALESIM_PYTHON",
+                                 str(Path(__file__).resolve().parents[1] / "scalesim-venv" / "bin" / "python"))
 
 CONFIG = """[general]
 run_name = bench

@@ -34,6 +34,9 @@ from archsim.serving.iteration import _SHARED
 
 H100 = "h100-sxm5-80gb"
 MODEL = "llama2-7b"
+#: requests per capacity-search run and TPOT SLOs of the sarathi table (ARCHSIM_BENCH_REQUESTS to change)
+REQUESTS = int(os.environ.get("ARCHSIM_BENCH_REQUESTS", "400"))
+SLOS = (0.03, 0.05, 0.1)
 
 
 def _row(cells, widths):
@@ -89,21 +92,22 @@ def _cap(design, scheduler, slo_ttft, slo_tpot, wl, **kw):
 
 
 def sarathi() -> None:
-    wl = {"requests": 400, "lengths": "azure-conv", "seed": 0}
+    wl = {"requests": REQUESTS, "lengths": "azure-conv", "seed": 0}
     rows = []
-    for slo_tpot in (0.03, 0.05, 0.1):
+    for slo_tpot in SLOS:
         v = _cap(H100, "vllm", None, slo_tpot, wl)
         s512 = _cap(H100, "sarathi", None, slo_tpot, wl, chunk=512)
         s2048 = _cap(H100, "sarathi", None, slo_tpot, wl, chunk=2048)
         rows.append((slo_tpot, v, s512, s2048, s512 / v if v else float("nan")))
         _table("sarathi (so far)", ("TPOT SLO s", "vLLM rps", "Sarathi-512 rps", "Sarathi-2048 rps", "512/vLLM"),
                rows[-1:])
-    _table(f"Sarathi-Serve vs vLLM: capacity under a TPOT SLO (>= 90 % of 400 azure-conv requests), {MODEL} on {H100}",
+    _table(f"Sarathi-Serve vs vLLM: capacity under a TPOT SLO (>= 90 % of {REQUESTS} azure-conv requests), {MODEL} "
+           f"on {H100}",
            ("TPOT SLO s", "vLLM rps", "Sarathi-512 rps", "Sarathi-2048 rps", "512/vLLM"), rows)
 
 
 def splitwise() -> None:
-    wl = {"requests": 400, "lengths": "azure-conv", "seed": 0}
+    wl = {"requests": REQUESTS, "lengths": "azure-conv", "seed": 0}
     slo = (1.0, 0.05)
     rows = []
     for label, sched, kw, devices in (("colocated vLLM x2", "vllm", {"replicas": 2}, 2),
@@ -119,28 +123,32 @@ def splitwise() -> None:
            ("setup", "devices", "capacity rps", "rps/device", "ttft p99 s", "tpot p99 s"), rows)
 
 
-def _pim(mode: str, sb: int) -> NpuPimDesign:
-    return NpuPimDesign(name=f"h100-hbmpim-{mode}-{sb}", npu=H100, pim="hbm-pim-dual", pim_devices=5, mode=mode,
+def _pim(mode: str, sb: int, launch_ns: float | None = None) -> NpuPimDesign:
+    from archsim.arch.registry import load_design
+
+    npu = load_design(H100) if launch_ns is None else load_design(H100, launch_overhead_ns=launch_ns)
+    tag = "" if launch_ns is None else f"-launch{launch_ns:g}"
+    return NpuPimDesign(name=f"h100-hbmpim-{mode}-{sb}{tag}", npu=npu, pim="hbm-pim-dual", pim_devices=5, mode=mode,
                         sub_batches=sb)
 
 
 def neupims() -> None:
+    head = ("launch", "batch", "NPU tok/s", "NPU tpot", "naive tok/s", "naive tpot", "interleaved tok/s",
+            "interleaved tpot")
     rows = []
-    for batch in (8, 16, 32, 64, 128):
-        cells = [batch]
-        for mode, sb in (("npu", 1), ("npu+pim", 1), ("npu+pim", 2)):
-            wl = {"requests": 2 * batch, "rate": 1e4, "lengths": "fixed", "prompt_tokens": 512, "output_tokens": 128}
-            s = serve(_pim(mode, sb), MODEL, wl, "neupims", max_num_seqs=batch, bucket=64).summary
-            it = s["iterations"]
-            cells += [s["throughput_tokens_per_s"], s["tpot_p50_s"]]
-            del it
-        rows.append(tuple(cells))
-        _table("neupims (so far)", ("batch", "NPU tok/s", "NPU tpot", "naive tok/s", "naive tpot", "interleaved tok/s",
-                                    "interleaved tpot"), rows[-1:])
+    for launch in (None,):
+        for batch in (8, 16, 32, 64, 128):
+            cells = ["preset", batch]
+            for mode, sb in (("npu", 1), ("npu+pim", 1), ("npu+pim", 2)):
+                wl = {"requests": 2 * batch, "rate": 1e4, "lengths": "fixed", "prompt_tokens": 512,
+                      "output_tokens": 128}
+                s = serve(_pim(mode, sb, launch), MODEL, wl, "neupims", max_num_seqs=batch, bucket=64).summary
+                cells += [s["throughput_tokens_per_s"], s["tpot_p50_s"]]
+            rows.append(tuple(cells))
+            _table("neupims (so far)", head, rows[-1:])
     _table("NeuPIMs-style: serving throughput vs batch (2 x batch requests, 512 in / 128 out, all at t=0), "
-           "H100-class NPU + 5 HBM-PIM stacks (dual row buffers), bucket=64",
-           ("batch", "NPU tok/s", "NPU tpot s", "naive tok/s", "naive tpot s", "interleaved tok/s",
-            "interleaved tpot s"), rows)
+           "H100-class NPU + 5 HBM-PIM stacks (dual row buffers, 30 GiB: KV for ~48 such requests), bucket=64",
+           head, rows)
 
 
 def novel() -> None:

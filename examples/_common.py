@@ -20,11 +20,9 @@ def need_systolic_array():
 
 
 def simulate(design, trace, exact: bool = False):
-    """Return ``archsim.simulate(design, trace)`` (run + cost), or ``design.run`` if that is missing."""
-    try:
-        from archsim import simulate as _simulate
-    except ImportError:
-        return design.run(trace, exact=exact)
+    """Return ``archsim.simulate(design, trace)`` (run + cost)."""
+    from archsim import simulate as _simulate
+
     return _simulate(design, trace, exact=exact)
 
 

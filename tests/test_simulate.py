@@ -18,5 +18,5 @@ def test_simulate_prices_a_run_and_keeps_its_cycles():
 
 
 def test_simulate_rejects_what_is_not_a_trace():
-    with pytest.raises(ConfigError, match=r"^trace must be a non-empty archsim Trace, Op or list of Ops, not str$"):
+    with pytest.raises(ConfigError, match=r"^trace must be a Trace, an Op or a list of Ops, not str$"):
         archsim.simulate(archsim.load_design("gemmini"), "llama")

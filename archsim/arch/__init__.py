@@ -14,14 +14,10 @@ __all__ = [
     "systolic_schedule",
 ]
 
-# Importing the design families registers their types and presets with the registry
-# (``archsim designs``, ``archsim run --design NAME``, ``type: npu|pim|fpga`` in design files).
-from archsim.arch import (  # noqa: E402,F401
-    fpga,
-    hetero,  # noqa: E402,F401,I001  (after npu and pim: its presets use theirs)
-    npu,
-    pim,
-)
+# Families register their types and presets when imported; archsim.arch.registry imports every sub-module of
+# this package on its first lookup, so a new family needs no line here.  These imports give the public names
+# (and keep the systolic presets first in `archsim designs`).
+from archsim.arch import presets  # noqa: E402,F401
 from archsim.arch.fpga import FpgaEngine  # noqa: E402
 from archsim.arch.npu import NpuDesign, NpuPimDesign  # noqa: E402
 from archsim.arch.pim import PimDesign  # noqa: E402

@@ -20,8 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from archsim.core.errors import ConfigError, SimulationError, require_positive_int
-from archsim.dataflow import get_dataflow, plan_folds
-from archsim.dataflow._timing import fold_starts
+from archsim.dataflow import fold_starts, get_dataflow, plan_folds
 
 
 @dataclass

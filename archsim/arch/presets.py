@@ -65,3 +65,13 @@ SA128_BF16 = SystolicArray(
 )
 
 PRESETS: dict[str, SystolicArray] = {d.name: d for d in (TPU_V1, GEMMINI, SA128_BF16)}
+
+
+def _register() -> None:
+    from archsim.arch.registry import register_preset
+
+    for design in PRESETS.values():
+        register_preset(design.name, design, design.source)
+
+
+_register()

@@ -10,7 +10,6 @@ only).  Both give the same cycles and counts (tests/arch/test_systolic_props.py)
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from archsim.arch._array import simulate_array, systolic_schedule
 from archsim.arch._extrapolate import EXTRAPOLATE_ABOVE, deep_port, extrapolated_totals
 from archsim.arch._timing import A_BASE, C_BASE, CAUSES, exact_timing
 from archsim.core.clock import Clock
+from archsim.core.design import DesignBase
 from archsim.core.errors import (
     ConfigError,
     SimulationError,
@@ -31,8 +31,8 @@ from archsim.core.errors import (
     require_positive_int,
     require_positive_number,
 )
-from archsim.core.fields import check_field_names, replace_checked
-from archsim.core.result import Result
+from archsim.core.result import Result, build_result
+from archsim.core.timeline import serial_schedule
 from archsim.dataflow.registry import dataflow_names
 from archsim.dataflow.systolic import (
     LOOP_ORDERS,
@@ -100,7 +100,7 @@ _SUM_COLS = (
 EXACT_MAX_CELLS = 40_000_000
 
 @dataclass(frozen=True)
-class SystolicArray:
+class SystolicArray(DesignBase):
     """A systolic-array accelerator.
 
     Attributes:
@@ -124,13 +124,15 @@ class SystolicArray:
         source: citation of the configuration (presets).
     """
 
+    design_type = "systolic"
+
     name: str = "systolic"
-    rows: int = 128
-    cols: int = 128
+    rows: int = field(default=128, metadata={"unit": "PEs"})
+    cols: int = field(default=128, metadata={"unit": "PEs"})
     dataflow: str = "ws"
     a_precision: str = "int8"
     b_precision: str = "int8"
-    mac_depth: int = 1
+    mac_depth: int = field(default=1, metadata={"unit": "cycles"})
     freq_mhz: float = 1000.0
     ifmap_sram_bytes: int = 1 << 21
     filter_sram_bytes: int = 1 << 21
@@ -139,7 +141,7 @@ class SystolicArray:
     memory_latency_ns: float = 100.0
     memory: Mapping[str, Any] | None = field(default=None, compare=True, hash=False)
     dram_standard: str = "ddr4"
-    vector_lanes: int = 0
+    vector_lanes: int = field(default=0, metadata={"unit": "lanes"})
     loop_order: str = "auto"
     node_nm: float = 28.0
     source: str = ""
@@ -182,22 +184,12 @@ class SystolicArray:
         # the smallest legal tile must fit every buffer (with the design's own precisions)
         self._chunk(PRECISION_BYTES[self.a_precision], PRECISION_BYTES[self.b_precision])
 
-    # -- construction ---------------------------------------------------
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> SystolicArray:
-        """Return a design from a dict with the field names (unknown keys raise ConfigError)."""
-        check_field_names(cls, data, "design", ignore=("type",))
-        return cls(**{k: v for k, v in data.items() if k != "type"})
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the design as a plain dict (``type: systolic`` plus every field)."""
-        d = {"type": "systolic"}
-        d.update({f.name: getattr(self, f.name) for f in dataclasses.fields(self)})
-        return d
-
-    def replace(self, **overrides: Any) -> SystolicArray:
-        """Return a copy with ``overrides`` applied (validated)."""
-        return replace_checked(self, overrides, "design")
+    # -- contract -----------------------------------------------------------
+    def peaks(self) -> dict[str, Any]:
+        """Return the roofline peaks: ``flops_per_s`` {the array's precision: 2 x rows x cols x clock, FLOP/s}
+        (one MAC per PE per cycle at any precision) and ``dram_bytes_per_s`` (``memory_bandwidth_gbps``)."""
+        flops = 2.0 * self.rows * self.cols * self.freq_mhz * 1e6
+        return {"flops_per_s": {self.a_precision: flops}, "dram_bytes_per_s": self.memory_bandwidth_gbps * 1e9}
 
     # -- derived parts ---------------------------------------------------
     @property
@@ -230,7 +222,7 @@ class SystolicArray:
         return MEMORY_KINDS[kind](self, spec)
 
     def components(self) -> list[dict]:
-        """Return the design's parts as plain dicts for ``archsim.cost`` (contracts.md).
+        """Return the design's parts as plain dicts for ``archsim.cost`` (docs/architecture.md).
 
         SRAMs: port ``width_bits`` = the array edge they feed (ifmap ``rows x a`` bits, filter
         ``cols x b`` bits, ofmap ``cols x`` accumulator bits: one row of the array per cycle) and
@@ -293,31 +285,20 @@ class SystolicArray:
                 row[k] = v * op.count if (k in _SUM_COLS or k.startswith("dram_")) else v
             rows.append(row)
         df = pd.DataFrame(rows)
-        if df.empty:
-            df = pd.DataFrame(columns=["name", "cycles"])
         pes = self.rows * self.cols
-        if not df.empty:
-            df["utilization"] = df["macs"] / (pes * df["cycles"])
-            df["seconds"] = df["cycles"] / (self.freq_mhz * 1e6)
-        total = int(df["cycles"].sum()) if not df.empty else 0
+        df["utilization"] = df["macs"] / (pes * df["cycles"])
+        df["seconds"] = df["cycles"] / (self.freq_mhz * 1e6)
+        total = int(df["cycles"].sum())
         seconds = self.clock.cycles_to_seconds(total)
-        macs = int(df["macs"].sum()) if not df.empty else 0
-        summary = {
-            "design": self.name,
-            "total_cycles": total,
-            "seconds": seconds,
-            "energy_j": None,
-            "area_mm2": None,
-            "macs": macs,
-            "utilization": macs / (pes * total) if total else 0.0,
-            "throughput_tops": 2 * macs / seconds / 1e12 if seconds else 0.0,
-            "dram_read_bytes": int(df["dram_read_bytes"].sum()) if not df.empty else 0,
-            "dram_write_bytes": int(df["dram_write_bytes"].sum()) if not df.empty else 0,
-            "exact": bool(exact),
-        }
-        for col in _STALL_COLS:
-            summary[col] = int(df[col].sum()) if not df.empty else 0
-        return Result(df, summary)
+        macs = int(df["macs"].sum())
+        schedule = serial_schedule(df["name"], ["array" if d != "vector" else "vector" for d in df["dataflow"]],
+                                   df["seconds"], df["kind"])
+        return build_result(
+            df, design=self.name, total_cycles=total, seconds=seconds, exact=exact, schedule=schedule,
+            macs=macs, utilization=macs / (pes * total) if total else 0.0,
+            throughput_tops=2 * macs / seconds / 1e12 if seconds else 0.0,
+            dram_read_bytes=int(df["dram_read_bytes"].sum()), dram_write_bytes=int(df["dram_write_bytes"].sum()),
+            **{col: int(df[col].sum()) for col in _STALL_COLS})
 
     def _run_matrix(self, op: Op, exact: bool, port: MemoryPort, own_port: bool = False) -> dict:
         a_b, b_b, o_b = (PRECISION_BYTES[p] for p in (op.a_precision, op.b_precision, op.out_precision))
@@ -513,3 +494,12 @@ def _apportion(total: int, raw: Mapping[str, int]) -> dict[str, int]:
     for c in order[:rest]:
         shares[c] += 1
     return {f"stall_{c}_cycles": v for c, v in shares.items()}
+
+
+def _register() -> None:
+    from archsim.arch.registry import register_design_type
+
+    register_design_type(SystolicArray.design_type, SystolicArray.from_dict)
+
+
+_register()

@@ -2,7 +2,7 @@
 
 Every sub-command lives in a module of this package (``archsim/cli/<name>.py``) with a
 ``register(subparsers)`` function; this file discovers them (a new sub-command is one new file)
-and dispatches.  The older per-part ``_cli`` modules listed in ``_COMMAND_MODULES`` are still read.
+and dispatches.  Model code never imports this package (tests/test_layering.py).
 Errors the user can cause (:class:`ConfigError`) print one line on stderr and
 exit with status 2.
 """
@@ -16,14 +16,8 @@ import sys
 
 from archsim.core.errors import ArchsimError, ConfigError
 
-#: Modules that register sub-commands, in help order.
-_COMMAND_MODULES = (
-    "archsim.workloads._cli",
-    "archsim.arch._cli",
-    "archsim.memory.dram._cli",
-    "archsim.rtl._cli",
-    "archsim.study._cli",
-)
+#: Extra modules (outside this package) that register sub-commands: none; every sub-command is a module here.
+_COMMAND_MODULES: tuple[str, ...] = ()
 
 
 class _Parser(argparse.ArgumentParser):
@@ -46,13 +40,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"archsim {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
+    modules = []
     for name in _command_modules():
         try:
-            module = importlib.import_module(name)
+            modules.append(importlib.import_module(name))
         except ModuleNotFoundError as exc:
             if exc.name == name:  # that part has not landed yet
                 continue
             raise
+    # help order: a module's HELP_ORDER (default 100), then its name
+    for module in sorted(modules, key=lambda m: (getattr(m, "HELP_ORDER", 100), m.__name__)):
         module.register(sub)
     return parser
 

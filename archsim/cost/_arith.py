@@ -24,11 +24,12 @@ import math
 import pandas as pd
 
 from archsim.core.errors import ConfigError
+from archsim.core.vocab import FLOAT_FORMATS, INT_FORMATS
 from archsim.cost._scaling import area_factor, energy_factor
 from archsim.cost._tables import ACCUMULATOR, FORMAT_BITS, HOROWITZ_AREA_UM2, HOROWITZ_ENERGY_PJ
 
-INT_FORMATS = ("int4", "int8", "int16", "int32")
-FLOAT_FORMATS = ("fp8_e5m2", "fp8_e4m3", "bf16", "fp16", "fp32")
+#: Number formats archsim.cost prices: every format of archsim.core.vocab (ints narrowest first, floats by
+#: significand width).
 FORMATS = INT_FORMATS + FLOAT_FORMATS
 
 

@@ -1,7 +1,7 @@
 """Energy/area models, one small class per component kind (hwcomponents/Accelergy style).
 
 A design describes its parts as plain dicts (``{"name": ..., "kind": ...}``, see
-/work/notes/contracts.md); :func:`build_model` turns one into a model at a
+docs/architecture.md); :func:`build_model` turns one into a model at a
 technology node.  Each model:
 
 * validates its dict and scales its per-action energies by node in ``__init__``;
@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from archsim.core import vocab as _vocab
 from archsim.core.errors import ConfigError
 from archsim.cost._arith import FLOAT_FORMATS, check_precision, mac_area_um2, mac_cost_45nm, op_cost_45nm
 from archsim.cost._dram import DEVICES
@@ -337,7 +338,9 @@ class Noc(CostModel):
         return _col(ops, "noc_hop_bytes") * self.hop(1.0)
 
 
-DRAM_STANDARDS = ("ddr3", "ddr4", "gddr5", "gddr6", "hbm2", "lpddr5")
+#: The DRAM standard names (one list, archsim.core.vocab); those without an energy figure here are reported in
+#: the summary's ``energy_not_modelled`` and their actions stay unpriced (never priced as another standard).
+DRAM_STANDARDS = _vocab.DRAM_STANDARDS
 _CMD_COLUMNS = ("dram_act_count", "dram_rd_count", "dram_wr_count", "dram_pre_count", "dram_ref_count")
 
 
@@ -366,6 +369,9 @@ class Dram(CostModel):
                 f"{self._field('standard')} must be one of {', '.join(DRAM_STANDARDS)}, not {spec.get('standard')!r}"
             )
         self.standard = std
+        #: None, or why this standard's energy is not priced (no cited figure: say so, never relabel)
+        self.not_modelled = None if (std in DEVICES or std in DRAM_PJ_PER_BIT) else (
+            f"{self.name}: no energy figure for DRAM standard {std!r}; its actions are left unpriced")
         self.channels = self._int("channels", 1)
         self.ranks = self._int("ranks", 1)
         self.device = DEVICES.get(std)
@@ -414,9 +420,17 @@ class Dram(CostModel):
         return self.device is not None and any(c in ops.columns for c in _CMD_COLUMNS[:3])
 
     def columns(self) -> tuple[str, ...]:
+        if self.not_modelled:
+            return ()
+        return self.unmodelled_columns()
+
+    def unmodelled_columns(self) -> tuple[str, ...]:
+        """The action columns this component would price (left unpriced while ``not_modelled``)."""
         return ("dram_read_bytes", "dram_write_bytes") + _CMD_COLUMNS
 
     def dynamic_pj(self, ops: pd.DataFrame) -> np.ndarray:
+        if self.not_modelled:
+            return np.zeros(len(ops))
         rd_b, wr_b = _col(ops, "dram_read_bytes"), _col(ops, "dram_write_bytes")
         if not self.uses_commands(ops):
             return rd_b * 8 * self.per_bit(False) + wr_b * 8 * self.per_bit(True)
@@ -628,5 +642,20 @@ def build_model(spec: Mapping[str, Any], node_nm: float, index: int = 0) -> Cost
         raise ConfigError(f"components[{index}].name must be a non-empty identifier (letters, digits, _), not {name!r}")
     kind = spec.get("kind")
     if kind not in MODELS:
+        _load_models()
+    if kind not in MODELS:
         raise ConfigError(f"component {name!r} kind must be one of {', '.join(MODELS)}, not {kind!r}")
     return MODELS[kind](spec, node_nm)
+
+
+def _load_models() -> None:
+    """Import every public module of archsim.cost once: cost models defined there (``link`` ...) register
+    themselves in :data:`MODELS` at import (a new component kind is one module, no edit here)."""
+    import importlib
+    import pkgutil
+
+    import archsim.cost as cost
+
+    for m in pkgutil.iter_modules(cost.__path__):
+        if not m.name.startswith("_"):
+            importlib.import_module(f"{cost.__name__}.{m.name}")

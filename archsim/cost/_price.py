@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -12,26 +11,13 @@ import numpy as np
 import pandas as pd
 
 from archsim.core.errors import ConfigError
+from archsim.core.vocab import is_action
 from archsim.cost._components import CostModel, Dram, build_model
 from archsim.cost._scaling import check_node
 
-#: Action columns archsim designs report (contracts.md); a non-zero one no component prices is reported.
-_ACTION_PATTERNS = (
-    r"^macs$",
-    r"^sram_\w+_(read|write)_bytes$",
-    r"^rf_access_count$",
-    r"^dram_(read|write)_bytes$",
-    r"^dram_(act|rd|wr|pre|ref)_count$",
-    r"^noc_hop_bytes$",
-    r"^pim_(mac|col_access)_count$",
-    r"^pim_tsv_bytes$",
-    r"^vector_op_count$",
-)
 CATEGORIES = ("compute", "rf", "sram", "noc", "dram", "pim", "other")
-
-
-def _is_action(col: str) -> bool:
-    return any(re.match(p, col) for p in _ACTION_PATTERNS)
+#: The action-column vocabulary (archsim.core.vocab): a non-zero action no component prices is reported.
+_is_action = is_action
 
 
 def _op_seconds(ops: pd.DataFrame, seconds: Any) -> tuple[float, np.ndarray | None]:
@@ -85,7 +71,7 @@ def price(
     """Return (ops with energy columns in pJ, summary) for a run of ``ops`` on a design made of ``components``.
 
     Args:
-        ops: one row per op with the action columns of contracts.md (``macs``,
+        ops: one row per op with the action columns of :mod:`archsim.core.vocab` (``macs``,
             ``sram_<buf>_read_bytes`` ...); every count is the row's total (the op's
             ``count`` repetitions included).  ``a_precision``/``b_precision`` pick
             the MAC format.  Missing action columns count as zero.
@@ -105,8 +91,9 @@ def price(
     that split it, e.g. FPGA resource kinds), ``energy_<category>_j``,
     ``power_w``, ``power_static_w``, ``area_mm2``, ``area_<component>_mm2``,
     ``throughput_tops``, ``tops_per_w``, ``tops_per_mm2``, ``pj_per_token``, ``node_nm``,
-    ``unpriced_actions`` (non-zero action columns no component prices) and
-    ``area_not_modelled`` (on-chip components without an area model or ``area_mm2``).
+    ``unpriced_actions`` (non-zero action columns no component prices),
+    ``energy_not_modelled`` (why a component prices nothing: e.g. a DRAM standard without an energy
+    figure) and ``area_not_modelled`` (on-chip components without an area model or ``area_mm2``).
 
     Raises:
         ConfigError: unknown component kind, unsupported precision, bad node or time.
@@ -185,8 +172,12 @@ def price(
     unpriced = sorted(c for c in ops.columns if _is_action(c) and c not in priced and float(ops[c].sum()) != 0)
     summary["unpriced_actions"] = unpriced
     summary["area_not_modelled"] = no_area
-    if unpriced:
-        warnings.warn(f"actions not priced by any component: {', '.join(unpriced)}", stacklevel=2)
+    summary["energy_not_modelled"] = [m.not_modelled for m in models if getattr(m, "not_modelled", None)]
+    # actions of a component that says why it prices nothing are reported in the summary, not warned about
+    explained = {c for m in models if getattr(m, "not_modelled", None) for c in m.unmodelled_columns()}
+    surprise = [c for c in unpriced if c not in explained]
+    if surprise:
+        warnings.warn(f"actions not priced by any component: {', '.join(surprise)}", stacklevel=2)
     return out, summary
 
 

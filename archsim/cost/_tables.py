@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from archsim.core.vocab import NUMBER_FORMATS
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -64,27 +66,19 @@ HOROWITZ_SRAM_64B_PJ: dict[str, Entry] = {
 
 # Significand bits (incl. hidden bit) and integer widths: the variable of the
 # power-law derivations.  Format definitions, not measurements.
-FORMAT_BITS: dict[str, Entry] = {
-    "int4": Entry(4, "bits", "two's-complement integer width"),
-    "int8": Entry(8, "bits", "two's-complement integer width"),
-    "int16": Entry(16, "bits", "two's-complement integer width"),
-    "int32": Entry(32, "bits", "two's-complement integer width"),
-    "fp8_e5m2": Entry(3, "significand bits", "Micikevicius et al., 'FP8 formats for deep learning', 2022: E5M2, 2+1"),
-    "fp8_e4m3": Entry(4, "significand bits", "Micikevicius et al., 'FP8 formats for deep learning', 2022: E4M3, 3+1"),
-    "bf16": Entry(8, "significand bits", "bfloat16 (Google Brain float): 7 fraction bits + hidden bit"),
-    "fp16": Entry(11, "significand bits", "IEEE 754-2008 binary16: 10 fraction bits + hidden bit"),
-    "fp32": Entry(24, "significand bits", "IEEE 754-2008 binary32: 23 fraction bits + hidden bit"),
+FORMAT_BITS: dict[str, Entry] = {  # from the one number-format table (archsim.core.vocab), with its sources
+    n: Entry(f.mantissa_bits, "bits" if f.kind == "int" else "significand bits", f.source)
+    for n, f in NUMBER_FORMATS.items()
 }
-
 # Accumulator of a MAC by multiplier format (the adder of MAC = mult + add).
 ACCUMULATOR: dict[str, Entry] = {
     p: Entry("int32", "format", "convention: integer MACs accumulate in int32 (e.g. Jouppi et al., ISCA 2017, TPU v1 "
              "8-bit MACs with 32-bit accumulators)")
-    for p in ("int4", "int8", "int16", "int32")
+    for p, f in NUMBER_FORMATS.items() if f.kind == "int"
 } | {
-    p: Entry("fp32", "format", "convention: FP MACs accumulate in fp32 (NVIDIA tensor cores: fp16/bf16/fp8 inputs, "
-             "fp32 accumulate; NVIDIA H100 whitepaper 2022)")
-    for p in ("fp8_e4m3", "fp8_e5m2", "bf16", "fp16", "fp32")
+    p: Entry("fp32", "format", "convention: FP MACs accumulate in fp32 (NVIDIA tensor cores: fp16/bf16/fp8/tf32 "
+             "inputs, fp32 accumulate; NVIDIA A100 whitepaper 2020, H100 whitepaper 2022)")
+    for p, f in NUMBER_FORMATS.items() if f.kind == "float"
 }
 
 # ---------------------------------------------------------------------------

@@ -16,17 +16,10 @@ import pandas as pd
 
 from archsim.cost._components import MODELS, CostModel, _col
 from archsim.cost._tables import Entry
+from archsim.network.link import LINK_ENERGY_PJ_PER_BIT
 
-#: Energy per bit of one link hop, pJ/bit.
-LINK_PJ_PER_BIT: dict[str, Entry] = {
-    # Ali et al., "A 460 mW 112 Gb/s DSP-Based Transceiver With 38 dB Loss Compensation for Next-Generation
-    # Data Centers in 7 nm FinFET Technology", ISSCC 2020: 460 mW / 112 Gb/s = 4.1 pJ/bit (TX + RX).
-    # Used for NVLink 4 (100G PAM4 SerDes) and InfiniBand NDR electrical links: an assumption (NVIDIA does
-    # not publish NVLink pJ/bit); optics, retimers and the switch core are not included.
-    "serdes_112g": Entry(4.1, "pJ/bit", "Ali et al., ISSCC 2020, 112 Gb/s DSP transceiver, 7 nm: 460 mW / 112 Gb/s"),
-    # NVIDIA Grace Hopper Superchip Architecture whitepaper (2022): NVLink-C2C at 1.3 pJ/bit (on-package).
-    "nvlink_c2c": Entry(1.3, "pJ/bit", "NVIDIA Grace Hopper Superchip Architecture whitepaper (2022), NVLink-C2C"),
-}
+#: Energy per bit of one link hop, pJ/bit (the table of archsim.network.link, with its sources).
+LINK_PJ_PER_BIT: dict[str, Entry] = {k: Entry(v, "pJ/bit", src) for k, (v, src) in LINK_ENERGY_PJ_PER_BIT.items()}
 
 
 class LinkEnergy(CostModel):

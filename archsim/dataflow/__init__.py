@@ -4,6 +4,7 @@ Systolic dataflows are registered objects (:mod:`archsim.dataflow.registry`; one
 :mod:`archsim.dataflow.flows`): look one up with :func:`get_dataflow`.
 """
 
+from archsim.dataflow._timing import fold_starts
 from archsim.dataflow.registry import SystolicDataflow, dataflow_names, get_dataflow, register_dataflow
 from archsim.dataflow.systolic import (
     DATAFLOWS,
@@ -19,6 +20,7 @@ __all__ = [
     "FoldPlan",
     "SystolicDataflow",
     "dataflow_names",
+    "fold_starts",
     "get_dataflow",
     "max_stream_chunk",
     "plan_folds",

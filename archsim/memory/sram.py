@@ -35,7 +35,7 @@ class SramBuffer:
         return self.capacity_bytes // 2 if self.double_buffered else self.capacity_bytes
 
     def component(self) -> dict:
-        """Return the part description for ``archsim.cost`` (contracts.md)."""
+        """Return the part description for ``archsim.cost`` (docs/architecture.md)."""
         return {
             "name": f"{self.name}_sram",
             "kind": "sram",

@@ -9,6 +9,18 @@ from typing import Any
 
 from archsim.core.errors import ConfigError, require_positive_number
 
+#: Energy per bit of one link hop: name -> (pJ/bit, source).  Defined here, with the links, so designs can use
+#: it without importing archsim.cost (which prices ``link`` components with the same table).
+LINK_ENERGY_PJ_PER_BIT: dict[str, tuple[float, str]] = {
+    # Ali et al., "A 460 mW 112 Gb/s DSP-Based Transceiver With 38 dB Loss Compensation for Next-Generation
+    # Data Centers in 7 nm FinFET Technology", ISSCC 2020: 460 mW / 112 Gb/s = 4.1 pJ/bit (TX + RX).
+    # Used for NVLink 4 (100G PAM4 SerDes) and InfiniBand NDR electrical links: an assumption (NVIDIA does
+    # not publish NVLink pJ/bit); optics, retimers and the switch core are not included.
+    "serdes_112g": (4.1, "Ali et al., ISSCC 2020, 112 Gb/s DSP transceiver, 7 nm: 460 mW / 112 Gb/s"),
+    # NVIDIA Grace Hopper Superchip Architecture whitepaper (2022): NVLink-C2C at 1.3 pJ/bit (on-package).
+    "nvlink_c2c": (1.3, "NVIDIA Grace Hopper Superchip Architecture whitepaper (2022), NVLink-C2C"),
+}
+
 
 @dataclass(frozen=True)
 class Link:

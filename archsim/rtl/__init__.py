@@ -44,6 +44,9 @@ _LAZY = {
     "FpMacPE": "archsim.rtl._fpmac",
     "fp_mac_model": "archsim.rtl._fpmac",
     "precision_area_table": "archsim.rtl._fpmac",
+    "random_pe_tasks": "archsim.rtl._check",
+    "PE_PRECISIONS": "archsim.rtl._stats",
+    "PE_VARIANTS": "archsim.rtl._stats",
 }
 
 __all__ = sorted(_LAZY)

@@ -183,6 +183,10 @@ def serve(
     it = pd.DataFrame(eng.iters, columns=ITER_COLUMNS)
     tr = pd.DataFrame(eng.transfers, columns=["lane", "start_s", "dur_s", "request", "bytes"])
     peak = peak_macs_per_s(design, spec.plan.gemm_act)
+    if peak and len(it):  # MACs of the iteration over what the (first) design could do in that time
+        it["compute_utilization"] = it["macs"] / (peak * it["dur_s"])
+    if len(it):
+        it["kv_utilization"] = it["kv_blocks_used"] / it["kv_blocks"]
     summary = summarize(eng, req, it, rate=rate, slo_ttft_s=slo_ttft_s, slo_tpot_s=slo_tpot_s, peak_macs_per_s=peak)
     summary.update({
         "design": getattr(design, "name", type(design).__name__), "model": spec.model.name, "scheduler": sched.name,

@@ -13,6 +13,7 @@ _LAZY = {
     "ResultStore": "archsim.study._store",
     "config_hash": "archsim.study._store",
     "grid_points": "archsim.study._space",
+    "load_sweep_config": "archsim.study._config",
     "op_group": "archsim.study._analysis",
     "op_table": "archsim.study._analysis",
     "pareto_front": "archsim.study._analysis",

@@ -50,13 +50,22 @@ def pareto_front(
     return sub[keep]
 
 
-def roofline_peaks(design: Any) -> tuple[float, float]:
+def roofline_peaks(design: Any, precision: str | None = None) -> tuple[float, float]:
     """Return the design's (peak compute in FLOP/s, peak memory bandwidth in bytes/s) for a roofline.
 
-    Uses ``design.peak_flops_per_s`` / ``design.peak_bandwidth_bytes_per_s`` when the design has them;
-    otherwise 2 x MACs of its ``mac_array`` components x its clock (``freq_mhz``), and the
-    ``interface_bytes_per_s`` of its ``dram`` components.
+    Every archsim design answers ``peaks()`` (the Design contract): compute at ``precision`` (default: the
+    design's highest peak) and ``dram_bytes_per_s``.  Other objects: ``peak_flops_per_s`` /
+    ``peak_bandwidth_bytes_per_s`` when they have them; otherwise 2 x MACs of their ``mac_array``
+    components x their clock (``freq_mhz``), and the ``interface_bytes_per_s`` of their ``dram`` components.
     """
+    if callable(getattr(design, "peaks", None)):
+        from archsim.core.design import check_peaks
+
+        p = check_peaks(design.peaks())
+        table = p["flops_per_s"]
+        if precision is not None and precision not in table:
+            raise ConfigError(f"precision must be one of {', '.join(table)} for this design, not {precision!r}")
+        return float(table[precision] if precision else max(table.values())), float(p["dram_bytes_per_s"])
     flops = getattr(design, "peak_flops_per_s", None)
     bw = getattr(design, "peak_bandwidth_bytes_per_s", None)
     parts = design.components() if hasattr(design, "components") else []

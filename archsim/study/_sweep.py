@@ -136,11 +136,9 @@ def run_point(design: Any, workload: str, context: _Context) -> tuple[dict[str, 
 
 
 def _simulate(design: Any, trace: Any, exact: bool) -> Any:
-    """Run ``design`` on ``trace`` with cost (``archsim.simulate``), or ``design.run`` until that exists."""
-    try:
-        from archsim import simulate
-    except ImportError:
-        return design.run(trace, exact=exact)
+    """Run ``design`` on ``trace`` and price it (``archsim.simulate``)."""
+    from archsim import simulate
+
     return simulate(design, trace, exact=exact)
 
 

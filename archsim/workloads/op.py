@@ -22,6 +22,7 @@ import re
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from archsim.core import vocab as _vocab
 from archsim.core.errors import ConfigError, require_choice, require_positive_int
 
 #: Op kinds.  Matrix kinds multiply; the others are elementwise over M x N.
@@ -29,22 +30,9 @@ MATRIX_KINDS = ("gemm", "gemv", "bmm", "conv")
 VECTOR_KINDS = ("eltwise", "softmax", "norm", "act")
 KINDS = MATRIX_KINDS + VECTOR_KINDS
 
-#: Bytes per element of each precision.
-PRECISION_BYTES: dict[str, float] = {
-    "int4": 0.5,
-    "int8": 1.0,
-    "int16": 2.0,
-    "int32": 4.0,
-    "fp8_e4m3": 1.0,
-    "fp8_e5m2": 1.0,
-    "fp16": 2.0,
-    "bf16": 2.0,
-    "fp32": 4.0,
-    # TensorFloat-32: stored as fp32 (4 bytes), multiplied on tensor cores with a 10-bit mantissa
-    # (NVIDIA A100 whitepaper 2020, "TF32"); distinct from true fp32, which GPUs run on CUDA cores
-    "tf32": 4.0,
-}
-PRECISIONS = tuple(PRECISION_BYTES)
+#: Bytes per element of each precision, and the precision names: the number formats of archsim.core.vocab.
+PRECISION_BYTES = _vocab.PRECISION_BYTES
+PRECISIONS = _vocab.PRECISIONS
 
 #: What operand B is.
 B_TENSORS = ("weight", "kv", "act", "none")

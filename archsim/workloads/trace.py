@@ -8,7 +8,7 @@ column; nothing half-read is returned.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -147,19 +147,33 @@ class Trace:
 
 
 def as_ops(trace: Trace | Iterable[Op] | Op) -> list[Op]:
-    """Return the ops of ``trace`` (a Trace, one Op or an iterable of Ops) as a list; ConfigError otherwise."""
+    """Return the ops of ``trace`` (a Trace, one Op or an iterable of Ops) as a non-empty list; ConfigError
+    otherwise.  The one coercion every design's ``run`` uses (see also :func:`as_trace`)."""
     if isinstance(trace, Op):
         return [trace]
     if isinstance(trace, Trace):
-        return list(trace)
-    try:
-        ops = list(trace)  # type: ignore[arg-type]
-    except TypeError:
-        raise ConfigError(f"trace must be a Trace, an Op or a list of Ops, not {type(trace).__name__}") from None
-    for o in ops:
-        if not isinstance(o, Op):
-            raise ConfigError(f"trace must contain Ops, not {type(o).__name__}")
+        ops = list(trace)
+    else:
+        if isinstance(trace, (str, bytes)) or isinstance(trace, Mapping):
+            raise ConfigError(f"trace must be a Trace, an Op or a list of Ops, not {type(trace).__name__}")
+        try:
+            ops = list(trace)  # type: ignore[arg-type]
+        except TypeError:
+            raise ConfigError(f"trace must be a Trace, an Op or a list of Ops, not {type(trace).__name__}") from None
+        for o in ops:
+            if not isinstance(o, Op):
+                raise ConfigError(f"trace must contain Ops, not {type(o).__name__}")
+    if not ops:
+        raise ConfigError("trace must contain at least one op")
     return ops
+
+
+def as_trace(trace: Trace | Iterable[Op] | Op) -> Trace:
+    """Return ``trace`` as a non-empty :class:`Trace` (a Trace is returned as is, keeping its ``meta``)."""
+    if isinstance(trace, Trace):
+        as_ops(trace)
+        return trace
+    return Trace.from_ops(as_ops(trace))
 
 
 def _py(value: object) -> object:

@@ -47,3 +47,16 @@ def test_serve_bad_input_exits_2_with_one_line(args, msg):
     assert p.returncode == 2
     assert p.stdout == ""
     assert p.stderr.count("\n") == 1 and msg in p.stderr
+
+
+def test_perfetto_timeline_uses_the_shared_exporter(tmp_path):
+    pytest.importorskip("archsim.core.timeline")
+    from archsim.serving import serve
+
+    res = serve("h100-sxm5-80gb", "llama2-7b", {"requests": 5, "rate": 10, "prompt_tokens": 32, "output_tokens": 4},
+                "disagg")
+    out = tmp_path / "t.json"
+    res.write_perfetto(out)
+    data = json.loads(out.read_text())
+    events = data["traceEvents"] if isinstance(data, dict) else data
+    assert sum(1 for e in events if e.get("ph") == "X") == len(res.schedule)

@@ -30,6 +30,7 @@ class ToyArray:
     crash_rows: int = 0  # SIGKILL our own process when rows == crash_rows
     sleep_s: float = 0.0
     log_path: str = ""  # append one line per evaluation
+    node_nm: float = 28.0  # technology node archsim.cost prices the parts at
 
     def __post_init__(self) -> None:
         require_positive_int("rows", self.rows)
@@ -47,6 +48,13 @@ class ToyArray:
     @property
     def peak_bandwidth_bytes_per_s(self) -> float:
         return self.bandwidth_bytes_per_cycle * self.freq_mhz * 1e6
+
+    def components(self) -> list[dict]:
+        """Parts for archsim.cost (archsim.simulate prices the run): the MAC array and an HBM2 interface."""
+        return [{"name": "pe_array", "kind": "mac_array", "count": self.rows * self.cols, "a_precision": "bf16",
+                 "b_precision": "bf16"},
+                {"name": "dram", "kind": "dram", "standard": "hbm2",
+                 "interface_bytes_per_s": self.peak_bandwidth_bytes_per_s}]
 
     def run(self, trace: Trace, exact: bool = False) -> Result:
         if self.log_path:

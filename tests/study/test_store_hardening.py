@@ -112,10 +112,11 @@ def test_impossible_fresh_metric_is_a_failed_point(tmp_path):
     class Broken(ToyArray):
         def run(self, trace, exact=False):
             r = super().run(trace, exact)
-            return Result(r.ops, {**r.summary, "energy_j": float("nan")})
+            # (a design's own energy_j is replaced by archsim.simulate's pricing: break a number it keeps)
+            return Result(r.ops, {**r.summary, "total_cycles": -1})
 
     df = sweep(Broken, {"rows": [4]}, WL, workers=1, progress=False)
-    assert df["error"].iloc[0].startswith("SimulationError: impossible metric energy_j=nan")
+    assert df["error"].iloc[0].startswith("SimulationError: impossible metric total_cycles=-1")
 
 
 def test_mixed_type_grid_writes_typed_columns(tmp_path):

@@ -204,3 +204,18 @@ def test_summary_counts_the_conv_input_once():
     s = summarize(Trace.from_ops([op])).iloc[0]
     assert s["act_bytes"] == 2 * (32 * 112 * 112 + 32 * 112 * 112)  # input once + output, x count
     assert s["weight_bytes"] == 2 * 32 * 9
+
+
+def test_cli_runs_cnn_presets(capsys):
+    import json
+
+    from archsim.cli import main
+
+    assert main(["workload", "mobilenet-v1", "--precision", "int8", "--json"]) == 0
+    tot = json.loads(capsys.readouterr().out)
+    assert tot["model"] == "mobilenet-v1" and tot["flops"] == 2 * cnn_macs("mobilenet-v1")
+    assert main(["run", "--design", "gemmini", "--model", "vit-b16-patch", "--json"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert res["total_cycles"] > 0
+    assert main(["workload", "resnet-50", "--precision", "w8a8"]) == 2
+    assert "precision must be one of" in capsys.readouterr().err

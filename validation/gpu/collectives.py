@@ -222,8 +222,10 @@ def worker(local_rank: int, args: argparse.Namespace, world: int, log_dir: str) 
         device = torch.device("cuda", local_rank)
     else:
         device = torch.device("cpu")
-    dist.init_process_group(args.backend, rank=rank, world_size=world,
-                            **({"device_id": device} if cuda else {}))
+    try:  # device_id (torch >= 2.3) binds the NCCL communicator to this GPU eagerly
+        dist.init_process_group(args.backend, rank=rank, world_size=world, **({"device_id": device} if cuda else {}))
+    except TypeError:
+        dist.init_process_group(args.backend, rank=rank, world_size=world)
     n = dist.get_world_size()
     dtype = getattr(torch, args.dtype)
     rows = []

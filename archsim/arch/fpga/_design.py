@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -11,6 +11,7 @@ import pandas as pd
 from archsim.arch.fpga._device import FpgaDevice, get_device
 from archsim.arch.fpga._pipeline import STALL_CAUSES, PipeRun, PipeStage, simulate_exact, simulate_fast
 from archsim.core.clock import Clock
+from archsim.core.design import DesignBase
 from archsim.core.errors import (
     ConfigError,
     require_choice,
@@ -19,7 +20,7 @@ from archsim.core.errors import (
     require_positive_number,
 )
 from archsim.core.fields import short_repr
-from archsim.core.result import Result
+from archsim.core.result import Result, build_result
 from archsim.dataflow.fpga_folding import (
     RESOURCES,
     FoldPlan,
@@ -31,7 +32,7 @@ from archsim.dataflow.fpga_folding import (
     stage_resources,
 )
 from archsim.workloads.op import Op
-from archsim.workloads.trace import Trace
+from archsim.workloads.trace import Trace, as_trace
 
 MODES = ("dataflow", "sequential", "switched")
 #: Buffer sizes (bits) from which buffers go to URAM; the folder tries each (36 Kb, 64 Kb, 144 Kb, never).
@@ -41,7 +42,7 @@ ATTENTION = ("auto", "causal", "full")
 
 
 @dataclass(frozen=True)
-class FpgaEngine:
+class FpgaEngine(DesignBase):
     """A streaming dataflow engine on an FPGA (FINN / hls4ml style), with three execution modes.
 
     Attributes:
@@ -72,8 +73,11 @@ class FpgaEngine:
         node_nm: technology node (UltraScale+ is 16 nm FinFET).
     """
 
-    device: str | dict = "u280"
-    freq_mhz: float = 300.0
+    design_type = "fpga"
+
+    device: str | dict = field(default="u280", metadata={"source": "device presets: archsim/arch/fpga/_device.py"})
+    freq_mhz: float = field(default=300.0, metadata={
+        "source": "assumption: 300 MHz default Vitis kernel clock on Alveo (UG1393), 200 MHz ZCU104 PL"})
     mode: str = "dataflow"
     max_utilization: float = 0.8
     weights: str = "auto"
@@ -87,8 +91,8 @@ class FpgaEngine:
     seq_vector_lanes: int = 0
     schedule: tuple = ()
     switch_threshold_bytes: int = 0
-    reconfig_cycles: int = 100
-    node_nm: int = 16
+    reconfig_cycles: int = field(default=100, metadata={"unit": "cycles", "source": "assumption"})
+    node_nm: int = field(default=16, metadata={"unit": "nm", "source": "UltraScale+ is 16 nm FinFET (Xilinx DS890)"})
 
     def __post_init__(self) -> None:
         get_device(self.device)
@@ -131,29 +135,27 @@ class FpgaEngine:
         """The fabric clock."""
         return Clock(self.freq_mhz)
 
-    def to_dict(self) -> dict[str, Any]:
-        """Return the design as a plain dict (YAML-ready, same field names, plus ``type: fpga``)."""
-        d = asdict(self)
-        d["schedule"] = list(self.schedule)
-        d["folding"] = {k: list(v) for k, v in self.folding.items()}
-        return {"type": "fpga", **d}
+    @property
+    def name(self) -> str:
+        """Label of the design: ``fpga-<device>-<mode>``."""
+        return f"fpga-{self.device_spec.name}-{self.mode}"
+
+    def peaks(self) -> dict[str, Any]:
+        """Return the roofline peaks of the whole device: ``flops_per_s`` {precision: 2 x DSPs x MACs per DSP
+        (:data:`archsim.dataflow.fpga_folding.MACS_PER_DSP` of its class) x fabric clock} for int8, int16,
+        fp16, bf16 and fp32, and ``dram_bytes_per_s`` (the off-chip memory's peak)."""
+        from archsim.dataflow.fpga_folding import MACS_PER_DSP, operand_class
+
+        dev = self.device_spec
+        hz = self.freq_mhz * 1e6
+        flops = {p: 2.0 * dev.dsp * MACS_PER_DSP[operand_class(p, p)] * hz
+                 for p in ("int8", "int16", "fp16", "bf16", "fp32")}
+        return {"flops_per_s": flops, "dram_bytes_per_s": dev.offchip_gbps * 1e9}
 
     @property
     def source(self) -> str:
         """Where the device numbers come from."""
         return self.device_spec.source
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> FpgaEngine:
-        """Return a design from a dict with the field names of this class."""
-        data = dict(data)
-        if data.get("type", "fpga") != "fpga":
-            raise ConfigError(f"type must be 'fpga' for an FpgaEngine, not {data['type']!r}")
-        data.pop("type", None)
-        unknown = set(data) - set(cls.__dataclass_fields__)
-        if unknown:
-            raise ConfigError(f"unknown FpgaEngine field(s): {', '.join(sorted(unknown))}")
-        return cls(**data)
 
     def components(self) -> list[dict[str, Any]]:
         """Return the parts of the design (the device fabric and its off-chip memory) as plain dicts.
@@ -182,7 +184,7 @@ class FpgaEngine:
         return BandwidthMemory.from_rate(dev.offchip_gbps, dev.offchip_latency_ns, self.freq_mhz)
 
     # -- running ------------------------------------------------------------------------------
-    def run(self, trace: Trace, exact: bool = False, memory: Any = None) -> Result:
+    def run(self, trace: Trace | list[Op] | Op, exact: bool = False, memory: Any = None) -> Result:
         """Return the :class:`Result` of ``trace`` (cycles of the fabric clock; energy left to archsim.cost).
 
         ``memory`` is a MemoryPort (``transfer/reset/actions``); default :meth:`default_memory`.
@@ -192,10 +194,7 @@ class FpgaEngine:
         from archsim.core.fields import strict_bool
 
         exact = strict_bool("exact", exact)
-        if not isinstance(trace, Trace):
-            raise ConfigError(f"trace must be an archsim Trace, not {type(trace).__name__}")
-        if len(trace) == 0:
-            raise ConfigError("trace must contain at least one op")
+        trace = as_trace(trace)
         port = memory if memory is not None else self.default_memory()
         return _Runner(self, trace, port, exact).run()
 
@@ -234,6 +233,9 @@ class _Runner:
         self.rows: list[dict[str, Any]] = [self._row_init(i, op) for i, op in enumerate(self.ops)]
         self.weights_onchip = self._weights_onchip()
         self.uram_min_bits = URAM_THRESHOLDS[1]
+        #: timeline: (lane, op name, start cycle, end cycle, mode) of each stage of each group, groups back to back
+        self.events: list[tuple[str, str, int, int, str]] = []
+        self.t0 = 0
 
     # -- policy helpers -----------------------------------------------------------------------
     def _attention_full(self) -> bool:
@@ -384,6 +386,11 @@ class _Runner:
             row = self.rows[r]
             # the last op of a group also owns the store of its output (the group ends with it)
             end = run.end_cycle if idx == len(seq) - 1 else st.end
+            op = self.ops[r]
+            lane = f"stage {idx}" if mode == "dataflow" else ("mvau" if op.is_matrix else "vector")
+            first = st.first_start if st.first_start >= 0 else run.start_cycle
+            self.events.append((lane, op.name, self.t0 + first - run.start_cycle, self.t0 + end - run.start_cycle,
+                                mode))
             row["cycles"] += end - run.start_cycle
             row["compute_cycles"] += st.busy_cycles
             for c in STALL_CAUSES:
@@ -400,6 +407,7 @@ class _Runner:
         if mode == "dataflow" and len(outs) >= 2 and len(outs) >= self.steady[0]:
             # steady-state period: gap between the last two outputs of the longest dataflow segment
             self.steady = (len(outs), outs[-1] - outs[-2], seq[0][1].rows_per_token)
+        self.t0 += run.cycles
         self.totals["dram_read_bytes"] += rd
         self.totals["dram_write_bytes"] += wr
         for k, v in actions.items():
@@ -615,8 +623,7 @@ class _Runner:
         macs = int(df["macs"].sum())
         dev = self.dev
         summary: dict[str, Any] = {
-            "total_cycles": int(cycles), "seconds": seconds, "latency_s": seconds,
-            "energy_j": 0.0, "power_w": 0.0, "area_mm2": 0.0,
+            "latency_s": seconds,
             "mode": self.d.mode, "device": dev.name, "part": dev.part, "freq_mhz": self.d.freq_mhz,
             "tokens": tokens, "tokens_per_s": tokens / seconds if seconds else 0.0,
             "inferences_per_s": batch / seconds if seconds else 0.0,
@@ -640,7 +647,13 @@ class _Runner:
             summary["bottleneck_busy_cycles"] = int(bottleneck[1])
             summary["bottleneck_interval_cycles"] = int(bottleneck[2])
             summary["bottleneck_limited_by"] = bottleneck[3]
-        return Result(df, summary)
+        sec = 1.0 / self.d.clock.freq_hz
+        ev = self.events
+        schedule = pd.DataFrame({"lane": [e[0] for e in ev], "name": [e[1] for e in ev],
+                                 "start_s": [e[2] * sec for e in ev], "dur_s": [(e[3] - e[2]) * sec for e in ev],
+                                 "cat": [e[4] for e in ev]})
+        return build_result(df, design=self.d.name, total_cycles=int(cycles), seconds=seconds, exact=self.exact,
+                            schedule=schedule, **summary)
 
 
 def _align(n: int, to: int = 4096) -> int:

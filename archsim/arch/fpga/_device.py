@@ -6,8 +6,10 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from archsim.core.errors import ConfigError, require_choice, require_positive_int, require_positive_number
+from archsim.core.vocab import DRAM_STANDARDS
 
-OFFCHIP_KINDS = ("ddr4", "hbm2")
+#: Off-chip memory standards a device may name (the DRAM standards of archsim.core.vocab).
+OFFCHIP_KINDS = DRAM_STANDARDS
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ import pandas as pd
 
 from archsim.core.errors import ConfigError, require_choice, require_positive_int
 from archsim.core.fields import check_field_names, replace_checked
-from archsim.core.result import Result
+from archsim.core.result import Result, build_result
 from archsim.dataflow.placement import POLICIES, Placement, Unit, place, split_over_devices
 from archsim.workloads.op import Op
 from archsim.workloads.summary import summarize
@@ -202,6 +202,7 @@ class HeteroDesign:
     def describe(self) -> pd.DataFrame:
         """Return the parameters as a table (field, value, unit, source)."""
         rows = [
+            ("name", self.name, "", "label"),
             ("xpu", getattr(self.xpu, "name", "?"), "", getattr(self.xpu, "source", "")),
             ("pim", getattr(self.pim, "name", "?"), "", getattr(self.pim, "source", "")),
             ("pim_devices", self.pim_devices, "devices", self.source),
@@ -212,6 +213,7 @@ class HeteroDesign:
             ("interference", self.interference, "", "measured co-run rates"),
             ("pim_internal_bandwidth", round(self.pim.internal_bandwidth_gbps * self.pim_devices, 1), "GB/s",
              "cycle-level DRAM-side peak and TSV cap, all devices"),
+            ("source", self.source, "", "citation of the configuration"),
         ]
         return pd.DataFrame(rows, columns=["field", "value", "unit", "source"])
 
@@ -335,17 +337,14 @@ class HeteroDesign:
         df["cycles"] = (df["seconds"] * f).round().astype("int64")
         seconds = pl.seconds
         batch = next((o.M for o in ops if o.is_matrix and o.b_tensor == "weight" and "moe.e" not in o.name), 1)
-        summary = {
-            "design": self.name, "placement": self.placement, "total_cycles": int(round(seconds * f)),
-            "seconds": seconds, "energy_j": None, "area_mm2": None,
-            "xpu_busy_s": busy["xpu"], "pim_busy_s": busy["pim"], "batch": batch,
-            "tokens_per_s": batch / seconds if seconds else 0.0,
-            "opb_threshold": self.threshold, "corun_rates": self.corun_rates(),
-        }
-        res = Result(ops=df, summary=summary)
-        res.schedule = pd.DataFrame({"lane": df["device"], "name": df["name"], "start_s": df["start_s"],
-                                     "dur_s": df["seconds"], "cat": df["op_class"]})
-        return res
+        schedule = pd.DataFrame({"lane": df["device"], "name": df["name"], "start_s": df["start_s"],
+                                 "dur_s": df["seconds"], "cat": df["op_class"]})
+        # the parts run their fast models (exact is not passed down): the summary says so
+        return build_result(
+            df, design=self.name, total_cycles=int(round(seconds * f)), seconds=seconds, exact=False,
+            schedule=schedule, placement=self.placement, xpu_busy_s=busy["xpu"], pim_busy_s=busy["pim"],
+            batch=batch, tokens_per_s=batch / seconds if seconds else 0.0, opb_threshold=self.threshold,
+            corun_rates=self.corun_rates())
 
 
 def placement_table(design: HeteroDesign, trace: Trace | list[Op]) -> pd.DataFrame:

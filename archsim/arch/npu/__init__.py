@@ -22,9 +22,15 @@ def _register() -> None:
     """Make ``type: npu`` design files and the NPU presets loadable by ``archsim.arch.registry.load_design``."""
     from archsim.arch.registry import register_design_type, register_preset
 
-    register_design_type("npu", NpuDesign.from_dict)
+    register_design_type(NpuDesign.design_type, NpuDesign.from_dict)
+    register_design_type(NpuPimDesign.design_type, NpuPimDesign.from_dict)
     for _name, _design in NPU_PRESETS.items():
         register_preset(_name, _design, _design.source)
+    # NPU + PIM (type: npu_pim): the reference system of docs/npu.md and examples/npu_pim_decode.py
+    register_preset("tpu-v4-hbm-pim-dual", NpuPimDesign(name="tpu-v4-hbm-pim-dual", npu="tpu-v4-like",
+                                                         pim="hbm-pim-dual", pim_devices=4, sub_batches=2),
+                    "archsim reference NPU+PIM system, NeuPIMs-style (Heo et al., ASPLOS 2024: dual row buffers, "
+                    "sub-batch interleaving): tpu-v4-like NPU over 4 hbm-pim-dual devices")
 
 
 _register()

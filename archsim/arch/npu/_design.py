@@ -13,17 +13,18 @@ behind the interconnect.  Units run in waves over the cores; the op takes
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from archsim.arch.systolic import SystolicArray
 from archsim.core.clock import Clock
+from archsim.core.design import DesignBase
 from archsim.core.errors import (
     ConfigError,
     require_choice,
@@ -31,8 +32,8 @@ from archsim.core.errors import (
     require_positive_int,
     require_positive_number,
 )
-from archsim.core.fields import check_field_names, replace_checked, short_repr
-from archsim.core.result import Result
+from archsim.core.fields import short_repr
+from archsim.core.result import Result, build_result
 from archsim.dataflow.attention import DECODE_MODES, causal_block_fraction, decode_partition, plan_fused_attention
 from archsim.dataflow.npu_partition import Partition, candidate_partitions
 from archsim.dataflow.registry import dataflow_names
@@ -63,7 +64,7 @@ _FIELD_MAX = {"cores": 2**20, "arrays_per_core": 2**10, "core_rows": 2**16, "cor
 
 
 @dataclass(frozen=True)
-class NpuDesign:
+class NpuDesign(DesignBase):
     """A multi-core NPU.
 
     Attributes:
@@ -125,6 +126,8 @@ class NpuDesign:
         node_nm: technology node, nm.
         source: citation of the configuration.
     """
+
+    design_type = "npu"
 
     name: str = "npu"
     cores: int = 4
@@ -239,26 +242,6 @@ class NpuDesign:
             object.__setattr__(self, "memory", dict(self.memory))
         self._core_array()  # the scratchpad must hold the smallest legal tile of every array
 
-    # -- construction ------------------------------------------------------
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> NpuDesign:
-        """Return a design from a dict with the field names (``type: npu`` allowed)."""
-        check_field_names(cls, data, "design", ignore=("type",))
-        return cls(**{k: v for k, v in data.items() if k != "type"})
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the design as a plain dict (``type: npu`` plus every field; YAML-safe)."""
-        d: dict[str, Any] = {"type": "npu"}
-        for f in dataclasses.fields(self):
-            v = getattr(self, f.name)
-            d[f.name] = [list(s) for s in v] if f.name == "tile_shapes" else (dict(v) if isinstance(v, Mapping)
-                                                                                   else v)
-        return d
-
-    def replace(self, **overrides: Any) -> NpuDesign:
-        """Return a copy with ``overrides`` applied (validated)."""
-        return replace_checked(self, overrides, "design")
-
     # -- derived -------------------------------------------------------------
     @property
     def clock(self) -> Clock:
@@ -343,7 +326,7 @@ class NpuDesign:
         return port, stacks
 
     def components(self) -> list[dict]:
-        """Return the design's parts as plain dicts for ``archsim.cost`` (contracts.md)."""
+        """Return the design's parts as plain dicts for ``archsim.cost`` (docs/architecture.md)."""
         arr = self._core_array()
         parts = [
             {"name": "pe_array", "kind": "mac_array", "count": self.pes, "a_precision": self.a_precision,
@@ -393,41 +376,69 @@ class NpuDesign:
             rows.append(self._row(op, memo[key], "cores" if op.is_matrix else "vector"))
             i += 1
         df = pd.DataFrame(rows)
-        if df.empty:
-            df = pd.DataFrame(columns=["name", "cycles"])
         for c in df.columns:
             if c.endswith(("_bytes", "_count")) and df[c].isna().any():
                 df[c] = df[c].fillna(0).astype("int64")
-        start = df["cycles"].cumsum() - df["cycles"] if not df.empty else []
-        if not df.empty:
-            df["start_cycle"] = start.astype("int64")
-            df["utilization"] = df["macs"] / (self.pes * df["cycles"]).clip(lower=1)
-            df["core_utilization"] = df["core_busy_cycles"] / (self.cores * df["cycles"]).clip(lower=1)
-            df["dram_utilization"] = df["dram_busy_cycles"] / df["cycles"].clip(lower=1)
-            df["vector_utilization"] = df["vector_busy_cycles"] / (self.cores * df["cycles"]).clip(lower=1)
-            df["seconds"] = df["cycles"] / (self.freq_mhz * 1e6)
-        total = int(df["cycles"].sum()) if not df.empty else 0
+        df["start_cycle"] = (df["cycles"].cumsum() - df["cycles"]).astype("int64")
+        df["utilization"] = df["macs"] / (self.pes * df["cycles"]).clip(lower=1)
+        df["core_utilization"] = df["core_busy_cycles"] / (self.cores * df["cycles"]).clip(lower=1)
+        df["dram_utilization"] = df["dram_busy_cycles"] / df["cycles"].clip(lower=1)
+        df["vector_utilization"] = df["vector_busy_cycles"] / (self.cores * df["cycles"]).clip(lower=1)
+        df["seconds"] = df["cycles"] / (self.freq_mhz * 1e6)
+        total = int(df["cycles"].sum())
         seconds = self.clock.cycles_to_seconds(total)
-        macs = int(df["macs"].sum()) if not df.empty else 0
+        macs = int(df["macs"].sum())
         per_core = [0] * self.cores
         for r in rows:
             for c, n in enumerate(r["_per_core_units"]):
                 per_core[c] += n * r["unit_cycles"] * r["count"]
-        summary = {
-            "design": self.name, "total_cycles": total, "seconds": seconds, "energy_j": None, "area_mm2": None,
-            "macs": macs, "utilization": macs / (self.pes * total) if total else 0.0,
-            "throughput_tops": 2 * macs / seconds / 1e12 if seconds else 0.0,
-            "dram_read_bytes": int(df["dram_read_bytes"].sum()) if total else 0,
-            "dram_write_bytes": int(df["dram_write_bytes"].sum()) if total else 0,
-            "core_utilization": [b / total if total else 0.0 for b in per_core],
-            "dram_utilization": float(df["dram_busy_cycles"].sum() / total) if total else 0.0,
-            "vector_utilization": float(df["vector_busy_cycles"].sum() / (self.cores * total)) if total else 0.0,
-            "exact": bool(exact),
-        }
-        summary.update(capacity)
-        if not df.empty:
-            df = df.drop(columns=["_per_core_units"])
-        return Result(df, summary)
+        df = df.drop(columns=["_per_core_units"])
+        return build_result(
+            df, design=self.name, total_cycles=total, seconds=seconds, exact=exact, schedule=self._schedule(df),
+            macs=macs, utilization=macs / (self.pes * total) if total else 0.0,
+            throughput_tops=2 * macs / seconds / 1e12 if seconds else 0.0,
+            dram_read_bytes=int(df["dram_read_bytes"].sum()), dram_write_bytes=int(df["dram_write_bytes"].sum()),
+            core_utilization=[b / total if total else 0.0 for b in per_core],
+            dram_utilization=float(df["dram_busy_cycles"].sum() / total) if total else 0.0,
+            vector_utilization=float(df["vector_busy_cycles"].sum() / (self.cores * total)) if total else 0.0,
+            **capacity)
+
+    def _schedule(self, df: pd.DataFrame) -> pd.DataFrame:
+        """Return the timeline of a run (ops back to back): per op and core the core's work units on lane
+        ``core<i>`` (``units`` spread over the cores, ``unit_cycles`` x ``count`` each), vector ops on
+        ``vector``, the op's DRAM busy time on ``dram`` (from the op's start) and its launch overhead on
+        ``host`` (at the op's end)."""
+        sec = 1.0 / (self.freq_mhz * 1e6)
+        t0 = df["start_cycle"].to_numpy() * sec
+        cyc = df["cycles"].to_numpy() * sec
+        launch = df["stall_launch_cycles"].to_numpy() * sec
+        names, kinds = df["name"].to_numpy(), df["kind"].to_numpy()
+        parts = []
+        vec = (df["unit"] == "vector").to_numpy()
+        if vec.any():
+            parts.append(pd.DataFrame({"lane": "vector", "name": names[vec], "start_s": t0[vec],
+                                       "dur_s": (df["compute_cycles"].to_numpy() * df["count"].to_numpy())[vec] * sec,
+                                       "cat": kinds[vec]}))
+        mat = np.flatnonzero(~vec)
+        if len(mat):
+            units = df["units"].to_numpy()[mat].astype(np.int64)
+            c = np.arange(self.cores)
+            n = units[:, None] // self.cores + (c[None, :] < units[:, None] % self.cores)  # units per core
+            per_unit = (df["unit_cycles"].to_numpy() * df["count"].to_numpy())[mat] * sec
+            r, k = np.nonzero(n)
+            parts.append(pd.DataFrame({"lane": [f"core{i}" for i in k], "name": names[mat][r],
+                                       "start_s": t0[mat][r], "dur_s": n[r, k] * per_unit[r],
+                                       "cat": kinds[mat][r]}))
+        busy = df["dram_busy_cycles"].to_numpy() > 0
+        if busy.any():
+            parts.append(pd.DataFrame({"lane": "dram", "name": names[busy], "start_s": t0[busy],
+                                       "dur_s": df["dram_busy_cycles"].to_numpy()[busy] * sec, "cat": "dram"}))
+        has = launch > 0
+        if has.any():
+            parts.append(pd.DataFrame({"lane": "host", "name": "launch", "start_s": (t0 + cyc - launch)[has],
+                                       "dur_s": launch[has], "cat": "launch"}))
+        out = pd.concat(parts, ignore_index=True)
+        return out.sort_values("start_s", kind="stable", ignore_index=True)
 
     def _check_capacity(self, ops: list[Op]) -> dict:
         """Return the summary fields ``fits`` and ``footprint_bytes`` (weights + KV + activations) and raise

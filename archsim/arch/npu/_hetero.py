@@ -22,18 +22,17 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import re
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
 from archsim.arch.npu._design import NpuDesign, _as_ops
+from archsim.core.design import DesignBase
 from archsim.core.errors import ConfigError, SimulationError, require_choice, require_positive_int
-from archsim.core.fields import replace_checked
-from archsim.core.result import Result
-from archsim.memory.pim._commands import PRE, PRE_AB, RD
-from archsim.memory.pim._engine import PimChannel
+from archsim.core.result import Result, build_result
+from archsim.core.vocab import ACTION_COLUMNS, is_action
+from archsim.memory.pim import PRE, PRE_AB, RD, PimChannel
 from archsim.workloads.op import Op
 from archsim.workloads.trace import Trace
 
@@ -44,17 +43,8 @@ CORUN_TILES = 16
 _CORUN_MEMO: dict[tuple, tuple[float, float]] = {}
 #: per-op columns copied from the part's own Result.ops besides the actions
 _OP_INFO = ("name", "kind", "M", "K", "N", "batch", "count", "a_precision", "b_precision")
-#: action columns of contracts.md (the ones archsim.cost prices)
-_ACTION_RE = re.compile(r"^(macs|sram_\w+_(read|write)_bytes|rf_access_count|dram_(read|write)_bytes|"
-                        r"dram_(act|rd|wr|pre|ref)_count|noc_hop_bytes|pim_(mac|col_access)_count|vector_op_count)$")
-_ACTIONS = ("macs", "rf_access_count", "dram_read_bytes", "dram_write_bytes", "dram_act_count", "dram_rd_count",
-            "dram_wr_count", "dram_pre_count", "dram_ref_count", "noc_hop_bytes", "pim_mac_count",
-            "pim_col_access_count", "vector_op_count") + tuple(
-    f"sram_{b}_{rw}_bytes" for b in ("ifmap", "filter", "ofmap", "l2") for rw in ("read", "write"))
-
-
-def _is_action(col: str) -> bool:
-    return _ACTION_RE.match(col) is not None
+_ACTIONS = ACTION_COLUMNS
+_is_action = is_action
 
 
 def _is_attention(op: Op) -> bool:
@@ -62,17 +52,23 @@ def _is_attention(op: Op) -> bool:
 
 
 @dataclass(frozen=True)
-class NpuPimDesign:
+class NpuPimDesign(DesignBase):
     """An NPU whose memory is PIM-enabled DRAM.
 
     Attributes:
         name: label.
-        npu: an :class:`NpuDesign` or NPU preset name (its memory is replaced by the PIM devices').
-        pim: a ``PimDesign`` or PIM preset name (``hbm-pim`` blocked, ``hbm-pim-dual`` dual row buffers).
+        npu: an :class:`NpuDesign`, an NPU preset name or an NPU design dict (its memory is replaced by
+            the PIM devices').
+        pim: a ``PimDesign``, a PIM preset name or a PIM design dict (``hbm-pim`` blocked, ``hbm-pim-dual``
+            dual row buffers).
+
+    Loadable from YAML as ``type: npu_pim`` (``npu`` and ``pim`` given as preset names or nested dicts).
         pim_devices: PIM devices (stacks) behind the NPU.
         mode: ``npu`` | ``pim`` | ``npu+pim``.
         sub_batches: sub-batches interleaved in ``npu+pim`` mode.
     """
+
+    design_type = "npu_pim"
 
     name: str = "npu-pim"
     npu: Any = "tpu-v4-like"
@@ -83,12 +79,16 @@ class NpuPimDesign:
 
     def __post_init__(self) -> None:
         from archsim.arch.npu._presets import get_npu_design
-        from archsim.arch.pim import get_pim_design
+        from archsim.arch.pim import PimDesign, get_pim_design
 
+        if not isinstance(self.name, str) or not self.name:
+            raise ConfigError(f"name must be a non-empty string, not {self.name!r}")
         require_positive_int("pim_devices", self.pim_devices)
         require_positive_int("sub_batches", self.sub_batches)
         require_choice("mode", self.mode, MODES)
         pim = get_pim_design(self.pim) if isinstance(self.pim, str) else self.pim
+        if isinstance(pim, dict):
+            pim = PimDesign.from_dict(pim)
         npu = get_npu_design(self.npu) if isinstance(self.npu, str) else self.npu
         if isinstance(npu, dict):
             npu = NpuDesign.from_dict(npu)
@@ -105,9 +105,23 @@ class NpuPimDesign:
         """Technology node of the NPU, nm."""
         return self.npu.node_nm
 
-    def replace(self, **overrides: Any) -> NpuPimDesign:
-        """Return a copy with ``overrides`` applied."""
-        return replace_checked(self, overrides, "design")
+    def peaks(self) -> dict[str, Any]:
+        """Return the roofline peaks of the parts the mode uses: ``flops_per_s`` {precision: FLOP/s} of the
+        NPU (modes ``npu``, ``npu+pim``) plus the PIM units (x ``pim_devices``; modes ``pim``, ``npu+pim``:
+        they run concurrently), ``dram_bytes_per_s`` = ``pim_devices`` x a device's external bandwidth."""
+        flops: dict[str, float] = {}
+        if self.mode != "pim":
+            flops.update(self.npu.peaks()["flops_per_s"])
+        if self.mode != "npu":
+            p = self.pim.precision
+            flops[p] = flops.get(p, 0.0) + self.pim.peak_flops * self.pim_devices
+        return {"flops_per_s": flops, "dram_bytes_per_s": self.pim_devices * self.pim.external_bandwidth_gbps * 1e9}
+
+    def memory_capacity_bytes(self) -> int | None:
+        """Return None: not modelled.  The PIM devices' DRAM specs carry a generic stack's geometry (HBM-PIM's
+        derived HBM2 spec: 8 GiB), not the product's capacity (Samsung HBM-PIM: 6 GB per stack, Kwon et al.,
+        ISSCC 2021), so callers use their own cited figure (archsim.serving's datasheet fallback)."""
+        return None
 
     def components(self) -> list[dict]:
         """Return the NPU's parts plus the PIM devices' parts (``pim_`` prefixed names, counts, channels and
@@ -134,23 +148,26 @@ class NpuPimDesign:
         return parts
 
     # ------------------------------------------------------------------ run
-    def run(self, trace: Trace, exact: bool = False) -> Result:
+    def run(self, trace: Trace | list[Op] | Op, exact: bool = False) -> Result:
         """Return the Result of one decode step: ``ops`` is the task schedule (``resource``, ``start_s``,
         ``seconds``), ``summary`` has ``seconds``, ``tokens_per_s`` and per-resource busy time."""
         from archsim.core.fields import strict_bool
 
         exact = strict_bool("exact", exact)
         ops = _as_ops(trace)
-        batch = _batch(ops)
-        if self.mode == "npu":
+        if self.mode == "npu" or (self.mode == "npu+pim" and not any(_is_attention(o) for o in ops)):
+            # npu+pim without attention ops: nothing for PIM to run, the NPU runs the whole trace
+            # (a trace without a weight GEMM has no batch of sequences: tokens_per_s is None)
+            batch = _batch(ops) if any(o.kind in ("gemm", "gemv") and o.b_tensor == "weight" for o in ops) else None
             r = self.npu.run(ops, exact)
             rows = _task_rows(self._npu_rows(r), "npu", "all ops", 0, -1, 0.0, r.seconds, 1)
-            return self._result(rows, batch, r.seconds, {"npu_busy_s": r.seconds, "pim_busy_s": 0.0})
+            return self._result(rows, batch, r.seconds, {"npu_busy_s": r.seconds, "pim_busy_s": 0.0}, exact)
+        batch = _batch(ops)
         if self.mode == "pim":
             pim = self.pim.replace(max_m=max(self.pim.max_m, batch))
             r = pim.run(Trace.from_ops(_per_device(ops, self.pim_devices)), exact)
             rows = _task_rows(self._pim_rows(r), "pim", "all ops", 0, -1, 0.0, r.seconds, 1)
-            return self._result(rows, batch, r.seconds, {"npu_busy_s": 0.0, "pim_busy_s": r.seconds})
+            return self._result(rows, batch, r.seconds, {"npu_busy_s": 0.0, "pim_busy_s": r.seconds}, exact)
         return self._run_concurrent(ops, batch, exact)
 
     def _stage_times(self, ops: list[Op], b: int, batch: int, exact: bool) -> dict[str, Any]:
@@ -341,20 +358,21 @@ class NpuPimDesign:
         for res, stage, i, layer, start, dur in sorted(tasks, key=lambda t: t[4]):
             part = tail_rows if stage == "tail" else st[i][stage]["rows"]
             rows.extend(_task_rows(part, res, stage, i, layer, start, dur, 1 if stage == "tail" else layers))
-        return self._result(rows, batch, total, extra)
+        return self._result(rows, batch, total, extra, exact)
 
-    def _result(self, rows: list[dict], batch: int, seconds: float, extra: dict) -> Result:
+    def _result(self, rows: list[dict], batch: int | None, seconds: float, extra: dict, exact: bool = False) -> Result:
         df = pd.DataFrame(rows)
         for c in _ACTIONS:
             if c in df.columns:
                 df[c] = df[c].fillna(0).astype("int64")
         f = self.npu.freq_mhz * 1e6
         df["cycles"] = (df["seconds"] * f).round().astype("int64")
-        summary = {"design": self.name, "mode": self.mode, "total_cycles": int(round(seconds * f)),
-                   "seconds": seconds, "energy_j": None, "area_mm2": None, "batch": batch,
-                   "tokens_per_s": batch / seconds if seconds else 0.0}
-        summary.update(extra)
-        return Result(df, summary)
+        schedule = pd.DataFrame({"lane": df["resource"], "name": df["name"], "start_s": df["start_s"],
+                                 "dur_s": df["seconds"], "cat": df["stage"]})
+        return build_result(df, design=self.name, total_cycles=int(round(seconds * f)), seconds=seconds,
+                            exact=exact, schedule=schedule, mode=self.mode, batch=batch,
+                            tokens_per_s=batch / seconds if seconds and batch else (None if batch is None else 0.0),
+                            **extra)
 
 
 def _task_rows(part: list[dict], res: str, stage: str, sub_batch: int, layer: int, start: float, dur: float,

@@ -21,13 +21,13 @@ Cycles are DRAM command-clock cycles (tCK of ``dram``).
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
+from archsim.core.design import DesignBase
 from archsim.core.errors import (
     ConfigError,
     require_choice,
@@ -35,17 +35,15 @@ from archsim.core.errors import (
     require_positive_int,
     require_positive_number,
 )
-from archsim.core.fields import replace_checked
-from archsim.core.result import Result
+from archsim.core.result import Result, build_result
+from archsim.core.timeline import serial_schedule
 from archsim.dataflow.gemv_pim import GemvPimPlan, plan_gemv
-from archsim.memory.dram._spec import DramSpec, load_spec
-from archsim.memory.pim._commands import ACT, ACT_AB, MAC_AB, MAC_SB, PRE, PRE_AB, RDACC, REF, WRGRF
-from archsim.memory.pim._engine import MODES, PimChannel
-from archsim.memory.pim._spec import PimSpec
+from archsim.memory.dram import DramSpec, load_spec
+from archsim.memory.pim import ACT, ACT_AB, MAC_AB, MAC_SB, MODES, PRE, PRE_AB, RDACC, REF, WRGRF, PimChannel, PimSpec
 from archsim.memory.pim.logic_die import PARALLELISM as LOGIC_DIE_PARALLELISM
 from archsim.memory.pim.logic_die import internal_peak_gbps, stream_tck
 from archsim.workloads.op import PRECISION_BYTES, VECTOR_FLOPS_PER_ELEMENT, Op
-from archsim.workloads.trace import Trace
+from archsim.workloads.trace import Trace, as_trace
 
 PLACEMENTS = ("bank", "logic_die")
 FALLBACKS = ("host", "error")
@@ -55,7 +53,7 @@ _PIM_FIELDS = ("banks_per_unit", "lanes", "precision", "acc_precision", "unit_fr
 
 
 @dataclass(frozen=True)
-class PimDesign:
+class PimDesign(DesignBase):
     """A PIM-enabled memory system with a host/controller for the ops PIM does not run.
 
     Attributes:
@@ -77,6 +75,8 @@ class PimDesign:
         node_nm: logic node of the host/controller.
         source: citation of the configuration.
     """
+
+    design_type = "pim"
 
     name: str = "pim"
     dram: Any = "hbm2"
@@ -191,33 +191,18 @@ class PimDesign:
             return self._pim.internal_bandwidth_gbps
         return min(self.tsv_bandwidth_gbps, internal_peak_gbps(self._spec, self.tsv_parallelism))
 
-    def to_dict(self) -> dict[str, Any]:
-        """Return the design as a plain dict (YAML-ready, same field names)."""
-        d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if not f.name.startswith("_")}
-        if isinstance(d["dram"], DramSpec):
-            d["dram"] = d["dram"].to_dict()
-        return d
+    def peaks(self) -> dict[str, Any]:
+        """Return the roofline peaks: ``flops_per_s`` {unit precision: :attr:`peak_flops`} and
+        ``dram_bytes_per_s``: the bandwidth the units read weights at (:attr:`internal_bandwidth_gbps`)."""
+        return {"flops_per_s": {self.precision: self.peak_flops},
+                "dram_bytes_per_s": self.internal_bandwidth_gbps * 1e9}
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> PimDesign:
-        """Return a design from a dict with the field names of this class (``type: pim`` allowed)."""
-        if not isinstance(data, dict):
-            raise ConfigError(f"PIM design must be a mapping of field names, not {type(data).__name__}")
-        if data.get("type", "pim") != "pim":
-            raise ConfigError(f"type must be 'pim' for a PimDesign, not {data['type']!r}")
-        data = {k: v for k, v in data.items() if k != "type"}
-        names = {f.name for f in dataclasses.fields(cls) if not f.name.startswith("_")}
-        unknown = sorted(set(data) - names)
-        if unknown:
-            raise ConfigError(f"unknown PimDesign field {unknown[0]!r}; allowed: {', '.join(sorted(names))}")
-        return cls(**data)
-
-    def replace(self, **changes: Any) -> PimDesign:
-        """Return a copy with some fields changed (validated again)."""
-        return replace_checked(self, changes, "PimDesign")
+    def memory_capacity_bytes(self) -> int:
+        """Return the capacity of the PIM DRAM (every channel of the spec), bytes."""
+        return int(self._spec.capacity_bytes)
 
     def components(self) -> list[dict[str, Any]]:
-        """Return the parts as plain dicts for archsim.cost (contracts.md)."""
+        """Return the parts as plain dicts for archsim.cost (docs/architecture.md)."""
         s = self._spec
         return [
             {"name": "pim_units", "kind": "pim", "count": self.n_units, "precision": self.precision,
@@ -225,42 +210,40 @@ class PimDesign:
              # bank: one column access feeds the unit's lanes; logic die: one burst of the pseudo-channel
              "col_bits": int(self.lanes * PRECISION_BYTES[self.precision] * 8) if self.placement == "bank"
              else int(s.access_bytes * 8)},
-            # archsim.cost prices HBM3/HBM2E external bytes at the HBM2 pJ/bit (no HBM3 entry yet)
-            {"name": "dram", "kind": "dram", "standard": "hbm2" if s.standard.startswith("hbm") else s.standard,
+            # the spec's own standard: archsim.cost says where it has no energy figure for it (never relabelled)
+            {"name": "dram", "kind": "dram", "standard": s.standard,
              "channels": s.n_channels,
              "interface_bytes_per_s": s.peak_bandwidth_gbps * 1e9},
             {"name": "host_vector", "kind": "vector_unit", "count": self.host_lanes, "precision": "fp32"},
         ]
 
     # ------------------------------------------------------------------- run
-    def run(self, trace: Trace, exact: bool = False) -> Result:
+    def run(self, trace: Trace | list[Op] | Op, exact: bool = False) -> Result:
         """Return the Result of ``trace``: per-op cycles (tCK), actions and the summary."""
         from archsim.core.fields import strict_bool
 
         exact = strict_bool("exact", exact)
-        if not isinstance(trace, Trace):
-            raise ConfigError(f"trace must be an archsim Trace, not {type(trace).__name__}")
+        trace = as_trace(trace)
         s = self._spec
         channel = PimChannel(self._pim, refresh=self.refresh) if self._pim is not None else None
         rows = []
         for op in trace:
             rows.append(self._run_op(op, channel, exact))
         ops = pd.DataFrame(rows)
-        total = int(ops["cycles"].sum()) if len(ops) else 0
+        total = int(ops["cycles"].sum())
         seconds = total * s.tCK_ns * 1e-9
-        useful = float(ops["useful_macs"].sum()) if len(ops) else 0.0
-        summary = {
-            "design": self.name, "total_cycles": total, "seconds": seconds, "energy_j": 0.0, "area_mm2": 0.0,
-            "clock_mhz": s.freq_mhz, "peak_tflops": self.peak_flops / 1e12,
-            "throughput_tops": 2 * useful / seconds / 1e12 if seconds else 0.0,
-            "internal_bandwidth_gbps": self.internal_bandwidth_gbps,
-            "external_bandwidth_gbps": self.external_bandwidth_gbps,
-            "capacity_bytes": s.capacity_bytes,
+        useful = float(ops["useful_macs"].sum())
+        resident = int(ops["resident_bytes"].sum())
+        schedule = serial_schedule(ops["name"], ops["unit"], ops["cycles"] * s.tCK_ns * 1e-9, ops["kind"])
+        return build_result(
+            ops, design=self.name, total_cycles=total, seconds=seconds, exact=exact, schedule=schedule,
+            clock_mhz=s.freq_mhz, peak_tflops=self.peak_flops / 1e12,
+            throughput_tops=2 * useful / seconds / 1e12 if seconds else 0.0,
+            internal_bandwidth_gbps=self.internal_bandwidth_gbps,
+            external_bandwidth_gbps=self.external_bandwidth_gbps,
+            capacity_bytes=s.capacity_bytes,
             # operand B of every PIM op (weights x layers, KV caches) must be resident in the PIM DRAM
-            "pim_resident_bytes": int(ops["resident_bytes"].sum()) if len(ops) else 0,
-        }
-        summary["fits_in_memory"] = summary["pim_resident_bytes"] <= s.capacity_bytes
-        return Result(ops=ops, summary=summary)
+            pim_resident_bytes=resident, fits_in_memory=resident <= s.capacity_bytes)
 
     def _is_pim_op(self, op: Op) -> bool:
         return op.kind == "gemv" or (op.kind in ("bmm", "gemm") and op.M <= self.max_m)

@@ -6,7 +6,7 @@ from typing import Any
 
 from archsim.arch.pim._design import PimDesign
 from archsim.core.errors import ConfigError
-from archsim.memory.pim._spec import derive_spec
+from archsim.memory.pim import derive_spec
 
 # [HBMPIM-ISSCC] Y.-C. Kwon et al., "A 20nm 6GB Function-In-Memory DRAM, Based on HBM2 with a 1.2TFLOPS
 #     Programmable Computing Unit Using Bank-Level Parallelism, for Machine Learning Applications",

@@ -154,11 +154,12 @@ class SystemDesign:
 
     def describe(self) -> pd.DataFrame:
         """Return the system's parameters: field, value, unit, source."""
-        rows = [("devices", self.devices, "", self.source), ("chip", getattr(self.chip, "name", "chip"), "",
-                                                                getattr(self.chip, "source", "")),
-                ("topology", self.topology.kind, "", self.source)]
-        for f in ("tp", "pp", "ep", "micro_batches", "sequence_parallel", "overlap"):
-            rows.append((f, getattr(self, f), "", ""))
+        rows = [("name", self.name, "", "label"), ("devices", self.devices, "", self.source)]
+        rows += [("chip", getattr(self.chip, "name", "chip"), "", getattr(self.chip, "source", "")),
+                 ("topology", self.topology.kind, "", self.source)]
+        for f in ("tp", "pp", "ep", "micro_batches", "sequence_parallel", "overlap", "dispatch_precision"):
+            rows.append((f, getattr(self, f), "", "set by the preset or the user"))
+        rows.append(("source", self.source, "", "citation of the configuration"))
         classes, _ = self.topology.link_of()
         for i, link in enumerate(classes):
             rows += [(f"link_{i}.bandwidth_gbps", link.bandwidth_gbps, "GB/s per direction", link.source),

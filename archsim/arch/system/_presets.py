@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from archsim.arch.npu import NPU_PRESETS
 from archsim.arch.system._design import SystemDesign
-from archsim.cost.link import LINK_PJ_PER_BIT
 from archsim.network import Bus, Link, Switch, Torus, TwoLevel
+from archsim.network.link import LINK_ENERGY_PJ_PER_BIT
 
-_SERDES = float(LINK_PJ_PER_BIT["serdes_112g"].value)
+_SERDES = LINK_ENERGY_PJ_PER_BIT["serdes_112g"][0]  # pJ/bit, Ali et al. ISSCC 2020 (see the table)
 _NCCL_EFF = 370.0 / 450.0  # NVIDIA/nccl-tests#212 (maintainer): 370 GB/s effective of NVLink 4's 450 GB/s
 
 NVLINK4 = Link(

@@ -10,6 +10,7 @@ Typical use::
 """
 
 from archsim.memory.dram._checker import TimingChecker, Violation, timing_rules
+from archsim.memory.dram._command import parse_trace, run_dram_command
 from archsim.memory.dram._commands import NAMES as COMMAND_NAMES
 from archsim.memory.dram._config import ControllerConfig
 from archsim.memory.dram._mapping import AddressMapper
@@ -44,7 +45,9 @@ __all__ = [
     "get_spec",
     "list_specs",
     "load_spec",
+    "parse_trace",
     "read_trace",
+    "run_dram_command",
     "register_refresh",
     "register_scheduler",
     "run_trace",

@@ -108,8 +108,8 @@ def run_dram_command(spec_name: str, trace: str, *, fmt: str = "auto", controlle
     """Run one trace as ``archsim dram`` does; return the summary dict (``--json`` output).
 
     ``overrides`` are ControllerConfig fields (``mapping``, ``page_policy``, ``refresh``, ``scheduler`` ...).
-    ``energy_j`` comes from the command counts and IDD currents (:func:`archsim.cost.dram_energy`), ``None``
-    with ``energy_note`` where the standard has no IDD table.
+    The CLI adds ``energy_j`` from the command counts (archsim/cli/dram.py: the DRAM model never imports
+    archsim.cost).
     """
     from archsim.memory.dram._spec import load_spec
     from archsim.memory.dram._system import run_frontend
@@ -122,7 +122,6 @@ def run_dram_command(spec_name: str, trace: str, *, fmt: str = "auto", controlle
     record = bool(log_commands or check)
     stats, system = run_frontend(spec, addrs, writes, cycles, config, record=record)
     stats["queue_structure"] = config.queue_structure
-    stats.update(energy_from_counts(spec, stats))
     if log_commands:
         stats["commands_logged"] = write_command_log(log_commands, system)
     if check:
@@ -133,14 +132,3 @@ def run_dram_command(spec_name: str, trace: str, *, fmt: str = "auto", controlle
         stats["violations"] = len(v)
         stats["violation_examples"] = [str(x) for x in v[:5]]
     return stats
-
-
-def energy_from_counts(spec, stats: dict[str, Any]) -> dict[str, Any]:
-    """Return ``energy_j`` (and its parts) priced from the run's command counts; None where no IDD table exists."""
-    from archsim.cost import dram_energy
-
-    try:
-        e = dram_energy(spec, stats, stats["seconds"])
-    except KeyError as exc:
-        return {"energy_j": None, "energy_note": str(exc).strip("'\"")}
-    return {"energy_j": e["total_j"], "energy_breakdown_j": e}

@@ -118,7 +118,7 @@ class DramSystem:
         return {NAMES[i]: tot[i] for i in range(6)}
 
     def stats(self) -> dict[str, Any]:
-        """Summary of all served requests (keys per DESIGN.md ``archsim dram --json``)."""
+        """Summary of all served requests (the keys of ``archsim dram --json``, docs/dram.md)."""
         out = summarize(self.spec, np.asarray(self.arrival, dtype=np.int64),
                         np.asarray(self.finish, dtype=np.int64), np.asarray(self.is_write, dtype=bool),
                         self.command_counts())

@@ -12,13 +12,30 @@ Command codes (:mod:`archsim.memory.pim._commands`) extend the DRAM ones: ``ACT_
 """
 
 from archsim.memory.pim._checker import PimTimingChecker
-from archsim.memory.pim._commands import ACT_AB, MAC_AB, MAC_SB, PIM_NAMES, PRE_AB, RDACC, WRGRF, command_name
+from archsim.memory.pim._commands import (
+    ACT,
+    ACT_AB,
+    MAC_AB,
+    MAC_SB,
+    PIM_NAMES,
+    PRE,
+    PRE_AB,
+    RD,
+    RDACC,
+    REF,
+    WRGRF,
+    command_name,
+)
 from archsim.memory.pim._engine import MODES, PimChannel, expand_tile
 from archsim.memory.pim._rules import RULE_SOURCES, pim_rules, register_rules
 from archsim.memory.pim._spec import PimSpec, derive_spec, ns_to_tck
 
 __all__ = [
+    "ACT",
     "ACT_AB",
+    "PRE",
+    "RD",
+    "REF",
     "MAC_AB",
     "MAC_SB",
     "MODES",

@@ -99,7 +99,7 @@ def test_cli_json(tmp_path, capsys):
     n = 2000
     p = tmp_path / "t.trace"
     write_trace(p, np.arange(n) * 64, np.arange(n) % 4 == 0, np.arange(n) * 4)
-    from archsim.memory.dram._cli import _handler, register
+    from archsim.cli.dram import _handler, register
 
     assert main_dram(["--spec", "DDR4-3200", "--trace", str(p), "--json"], register, _handler) == 0
     d = json.loads(capsys.readouterr().out)

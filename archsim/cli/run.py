@@ -1,4 +1,4 @@
-"""``archsim designs`` and ``archsim run``."""
+"""``archsim run``: a workload on a design, priced by archsim.cost (``archsim.simulate``)."""
 
 from __future__ import annotations
 
@@ -10,15 +10,13 @@ from typing import Any
 import yaml
 
 from archsim.core.errors import ConfigError
-from archsim.core.fields import finite_json
+
+#: position in ``archsim --help``
+HELP_ORDER = 20
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add the ``designs`` and ``run`` sub-commands."""
-    p = sub.add_parser("designs", help="design presets with their sources")
-    p.add_argument("--json", action="store_true", help="print a JSON list")
-    p.set_defaults(func=_designs)
-
+    """Add the ``run`` sub-command."""
     p = sub.add_parser("run", help="run a workload on a design")
     p.add_argument("--design", required=True, help="preset name (see `archsim designs`) or a .yaml/.json file")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a design field")
@@ -27,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     src.add_argument("--gemm", help="M,K,N[,BATCH]: one GEMM (bmm when BATCH > 1)")
     src.add_argument("--trace", help="a trace file (.csv / .parquet)")
     try:
-        from archsim.workloads._cli import add_workload_options
+        from archsim.cli.workload import add_workload_options
     except ImportError:  # pragma: no cover - workloads CLI not present
         p.add_argument("--precision", default=None)
     else:
@@ -36,20 +34,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--exact", action="store_true", help="cycle-stepped exact model (small shapes only)")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     p.add_argument("-o", "--output", help="write the per-op table (.csv or .parquet)")
+    p.add_argument("--timeline", metavar="OUT.json",
+                   help="write the run's schedule as a Perfetto / Chrome trace-event timeline (ui.perfetto.dev)")
     p.set_defaults(func=_run)
-
-
-def _designs(args: argparse.Namespace) -> int:
-    from archsim.arch.registry import list_designs
-
-    rows = list_designs()
-    if args.json:
-        print(finite_json(rows))
-        return 0
-    width = max(len(r["name"]) for r in rows)
-    for r in rows:
-        print(f"{r['name']:<{width}}  {r['type']:<14}  {r['source']}")
-    return 0
 
 
 def parse_sets(items: list[str]) -> dict[str, Any]:
@@ -87,26 +74,6 @@ def _gemm_trace(spec: str, precision: str | None, default_precision: str):
     return Trace.from_ops([op])
 
 
-def simulate(design: Any, trace: Any, exact: bool = False):
-    """Return ``design.run(trace, exact)`` priced by ``archsim.cost`` (``archsim.simulate`` when present)."""
-    import archsim
-
-    if hasattr(archsim, "simulate"):
-        return archsim.simulate(design, trace, exact=exact)
-    result = design.run(trace, exact=exact)
-    try:
-        from archsim.cost import price
-    except ImportError:  # pragma: no cover
-        return result
-    ops, summ = price(result.ops, design.components(), node_nm=getattr(design, "node_nm", 28.0),
-                      seconds=result.seconds)
-    result.ops = ops
-    for k, v in summ.items():
-        if k not in ("seconds",) and not isinstance(v, (list, dict)):
-            result.summary[k] = v
-    return result
-
-
 def _check_output_dir(path: str) -> None:
     """Raise :class:`ConfigError` (before any work) if the directory of output ``path`` does not exist."""
     parent = Path(path).parent
@@ -125,6 +92,10 @@ def _run(args: argparse.Namespace) -> int:
 
             require_parquet()
         _check_output_dir(args.output)
+    if args.timeline:
+        if not args.timeline.endswith(".json"):
+            raise ConfigError(f"timeline path must end in .json, not {args.timeline!r}")
+        _check_output_dir(args.timeline)
     design = load_design(args.design, **parse_sets(args.set))
     if args.gemm:
         trace = _gemm_trace(args.gemm, args.precision, getattr(design, "a_precision", "bf16"))
@@ -133,18 +104,23 @@ def _run(args: argparse.Namespace) -> int:
 
         trace = Trace.read(args.trace)
     else:
-        from archsim.workloads import build_trace
-        from archsim.workloads._cli import resolve_model, workload_kwargs
+        from archsim.cli.workload import model_trace
+        from archsim.workloads.cnn import CNN_MODELS
 
-        if args.precision is None:
+        if args.precision is None and args.model not in CNN_MODELS:
             args.precision = "bf16"
-        trace = build_trace(resolve_model(args.model), **workload_kwargs(args))
+        _, trace = model_trace(args)
     print(f"running {len(trace)} ops on {getattr(design, 'name', 'design')}"
           f"{' (exact)' if args.exact else ''}", file=sys.stderr)
+    from archsim import simulate
+
     result = simulate(design, trace, exact=args.exact)
     if args.output:
         result.write(args.output)
         print(f"wrote {len(result.ops)} rows to {args.output}", file=sys.stderr)
+    if args.timeline:
+        events = result.write_timeline(args.timeline)
+        print(f"wrote {len(events['traceEvents'])} timeline events to {args.timeline}", file=sys.stderr)
     if args.json:
         print(result.to_json())
         return 0

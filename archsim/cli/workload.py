@@ -9,6 +9,9 @@ from pathlib import Path
 from archsim.core.errors import ConfigError
 from archsim.core.fields import finite_json
 
+#: position in ``archsim --help``
+HELP_ORDER = 10
+
 
 def add_workload_options(p: argparse.ArgumentParser) -> None:
     """Add the transformer workload options shared by ``workload`` and ``run``."""
@@ -48,12 +51,26 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_models)
 
     p = sub.add_parser("workload", help="generate a transformer trace and summarize it")
-    p.add_argument("model", help="model preset name (see `archsim models`) or a Hugging Face config.json")
+    p.add_argument("model", help="model preset name (see `archsim models`; CNN presets: mobilenet-v1, "
+                   "mobilenet-v2, resnet-50, vit-b16-patch) or a Hugging Face config.json")
     add_workload_options(p)
     p.add_argument("-o", "--output", help="write the trace (.csv, .parquet) or a SCALE-Sim topology (.scalesim.csv)")
     p.add_argument("--json", action="store_true", help="print totals as one JSON object")
     p.add_argument("--all-ops", action="store_true", help="print every op (default: first layer + totals)")
     p.set_defaults(func=_workload)
+
+
+def model_trace(args: argparse.Namespace):
+    """Return ``(name, trace)`` of ``--model``: a CNN preset (``archsim.workloads.cnn``: conv ops, ``--batch``
+    images at ``--precision``) or a transformer preset / config.json (``build_trace`` with the workload options)."""
+    from archsim.workloads.cnn import CNN_MODELS, cnn_trace
+
+    if args.model in CNN_MODELS:
+        return args.model, cnn_trace(args.model, batch=args.batch, precision=args.precision or "int8")
+    from archsim.workloads import build_trace
+
+    model = resolve_model(args.model)
+    return model.name, build_trace(model, **workload_kwargs(args))
 
 
 def resolve_model(name: str):
@@ -75,6 +92,11 @@ def _models(args: argparse.Namespace) -> int:
     for r in rows:
         print(f"{r['name']:<{width}}  {r['layers']:>6} {r['hidden']:>6} {r['heads']:>5} {r['kv_heads']:>3} "
               f"{r['experts'] or '-':>7} {r['published_params'] / 1e9:>7.3g}B  {r['source']}")
+    from archsim.workloads.cnn import CNN_MODELS
+
+    print("\nCNN presets (conv ops; --batch images at --precision):")
+    for name, (_, source, _) in CNN_MODELS.items():
+        print(f"{name:<{width}}  {source}")
     return 0
 
 
@@ -88,12 +110,11 @@ def _check_output_dir(path: str) -> None:
 def _workload(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from archsim.workloads import build_trace, summarize, totals
+    from archsim.workloads import summarize, totals
 
     if args.output:
         _check_output_dir(args.output)
-    model = resolve_model(args.model)
-    trace = build_trace(model, **workload_kwargs(args))
+    model_name, trace = model_trace(args)
     if args.output:
         out = args.output
         if out.endswith(".scalesim.csv"):
@@ -107,7 +128,7 @@ def _workload(args: argparse.Namespace) -> int:
         print(f"wrote {len(trace)} ops to {out}", file=sys.stderr)
     tot = totals(trace)
     if args.json:
-        print(finite_json({"model": model.name, **tot}))
+        print(finite_json({"model": model_name, **tot}))
         return 0
     s = summarize(trace)
     df = trace.df
@@ -120,7 +141,7 @@ def _workload(args: argparse.Namespace) -> int:
         print(table.to_string(index=False, formatters={"flops": "{:.3e}".format, "total_bytes": "{:.3e}".format,
                                                        "intensity_flop_per_byte": "{:.1f}".format}))
     print()
-    print(f"model {model.name}: {len(trace)} ops, {tot['flops']:.4e} FLOPs, weights {tot['weight_bytes'] / 2**30:.3f} "
+    print(f"model {model_name}: {len(trace)} ops, {tot['flops']:.4e} FLOPs, weights {tot['weight_bytes'] / 2**30:.3f} "
           f"GiB, KV {tot['kv_bytes'] / 2**30:.3f} GiB, activations {tot['act_bytes'] / 2**30:.3f} GiB, "
           f"intensity {tot['intensity_flop_per_byte']:.1f} FLOP/B")
     return 0

@@ -11,6 +11,9 @@ from pathlib import Path
 from archsim.core.errors import ConfigError
 from archsim.dataflow.registry import dataflow_names
 
+#: position in ``archsim --help``
+HELP_ORDER = 40
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     rtl = sub.add_parser("rtl", help="Amaranth RTL: emit Verilog, run the cocotb cross-check, synthesis stats")
@@ -81,9 +84,17 @@ def _emit(args: argparse.Namespace) -> int:
 
 
 def _test(args: argparse.Namespace) -> int:
-    from archsim.rtl import check_pe, find_simulator, make_pe, pe_model, random_suite, run_suite
-    from archsim.rtl._check import random_pe_tasks
-    from archsim.rtl._stats import PE_PRECISIONS, PE_VARIANTS
+    from archsim.rtl import (
+        PE_PRECISIONS,
+        PE_VARIANTS,
+        check_pe,
+        find_simulator,
+        make_pe,
+        pe_model,
+        random_pe_tasks,
+        random_suite,
+        run_suite,
+    )
 
     for field in ("designs", "cases"):
         if getattr(args, field) < 1:

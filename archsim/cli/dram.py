@@ -1,13 +1,20 @@
 """``archsim dram --spec NAME|FILE.yaml --trace FILE [--json]``: argument parsing and printing only.
 
-The command's logic is :func:`archsim.memory.dram._command.run_dram_command`.
+The command's logic is :func:`archsim.memory.dram.run_dram_command`; the energy of the run's commands is
+priced here (:func:`archsim.cost.dram_energy`): the CLI composes the DRAM model and the cost model, the DRAM
+model itself never imports archsim.cost.
 """
 
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from archsim.core.fields import finite_json
+
+#: position in ``archsim --help``
+HELP_ORDER = 30
+
 
 
 def register(subparsers) -> None:
@@ -34,12 +41,13 @@ def register(subparsers) -> None:
 
 
 def _handler(args: argparse.Namespace) -> int:
-    from archsim.memory.dram._command import run_dram_command
+    from archsim.memory.dram import load_spec, run_dram_command
 
     stats = run_dram_command(args.spec, args.trace, fmt=args.format, controller=args.controller,
                              log_commands=args.log_commands, check=args.check, mapping=args.mapping,
                              page_policy=args.page_policy, refresh=args.refresh, scheduler=args.scheduler,
                              queue_structure=args.queue_structure)
+    stats.update(energy_from_counts(load_spec(args.spec), stats))
     if args.json:
         print(finite_json(stats, sort_keys=True))
     else:
@@ -47,3 +55,14 @@ def _handler(args: argparse.Namespace) -> int:
         for k, v in stats.items():
             print(f"{k:<{width}}  {v:.6g}" if isinstance(v, float) else f"{k:<{width}}  {v}")
     return 0
+
+
+def energy_from_counts(spec, stats: dict[str, Any]) -> dict[str, Any]:
+    """Return ``energy_j`` (and its parts) priced from the run's command counts; None where no IDD table exists."""
+    from archsim.cost import dram_energy
+
+    try:
+        e = dram_energy(spec, stats, stats["seconds"])
+    except KeyError as exc:
+        return {"energy_j": None, "energy_note": str(exc).strip("'\"")}
+    return {"energy_j": e["total_j"], "energy_breakdown_j": e}

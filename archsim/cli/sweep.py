@@ -9,6 +9,9 @@ from pathlib import Path
 from archsim.core.errors import ConfigError
 from archsim.core.fields import finite_json
 
+#: position in ``archsim --help``
+HELP_ORDER = 50
+
 #: Metrics printed on the terminal (every column is in the output file).
 _SHOWN = ("total_cycles", "seconds", "utilization", "energy_j", "power_w", "area_mm2")
 
@@ -33,8 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from archsim.study._config import load_sweep_config
-    from archsim.study._sweep import sweep
+    from archsim.study import load_sweep_config, sweep
 
     if Path(args.file).is_dir():
         raise ConfigError(f"sweep file {args.file!r} is a directory, not a YAML file")
