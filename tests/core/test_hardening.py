@@ -35,7 +35,7 @@ def test_op_dimension_out_of_range_is_config_error(value):
         ({"rows": 2**63}, r"rows must be a positive integer <= "),
         ({"freq_mhz": 1e-12}, r"freq_mhz must be a positive number in \[1e-06"),
         ({"memory_bandwidth_gbps": 1e-300}, r"memory_bandwidth_gbps must be a positive number in"),
-        ({"freq_mhz": {"a": 1}}, r"freq_mhz must be a positive number, not \{'a': 1\}"),
+        ({"freq_mhz": {"a": 1}}, r"freq_mhz must be a (positive )?number, not \{'a': 1\}"),
     ],
 )
 def test_design_fields_that_crashed_later_are_refused_up_front(overrides, message):
