@@ -128,11 +128,8 @@ def measure(plan: Any, port: Any, mac_depth: int, traffic_of: Callable[[Any], di
         out[f"tr_{k}"] = int(v.sum())
     for k, v in port.actions().items():
         out[f"act_{k}"] = int(v)
-    if not plan.uniform:  # compute cycles with ideal memory: the recurrence over the (sub-)plan's folds
-        from archsim.dataflow._timing import ideal_starts
-
-        S = ideal_starts(plan)
-        out["compute"] = int(S[-1]) + plan.fold_tail(mac_depth, int(plan.fold_arrays["L"][-1]))
+    if not plan.uniform:  # compute cycles with ideal memory: the recurrence over the (sub-)plan's own folds
+        out["compute"] = int(FoldPlan.compute_cycles(plan, mac_depth))
     return out
 
 
