@@ -21,11 +21,15 @@ def simulate(design: Any, trace: Trace | Op | Iterable[Op], *, exact: bool = Fal
     the schedule is carried over.  A design without ``run``, ``components`` or ``node_nm`` is a ConfigError
     (never a silently unpriced result).
     """
+    from archsim.core.fields import strict_bool
+
+    exact = strict_bool("exact", exact)
     trace = as_trace(trace)
     missing = [a for a in ("run", "components", "node_nm") if not hasattr(design, a)]
     if missing:
         raise ConfigError(f"design must be an archsim design with run(), components() and node_nm; "
                           f"{type(design).__name__} lacks {', '.join(missing)}")
+    _warn_precision(design, trace)
     result = design.run(trace, exact=exact)
     from archsim.cost import price
 
@@ -37,3 +41,34 @@ def simulate(design: Any, trace: Trace | Op | Iterable[Op], *, exact: bool = Fal
         if key != "seconds":
             summary[key] = value
     return Result(ops=ops, summary=summary, schedule=result.schedule)
+
+
+class PrecisionMismatchWarning(UserWarning):
+    """A trace's matrix operands are in a different number format than the design's PEs."""
+
+
+def _warn_precision(design: Any, trace: Trace) -> None:
+    """Warn (once per call) when the trace's matrix ops use operand formats other than the design's PEs:
+    the run then prices and times those formats on hardware built for another one (e.g. bf16 MACs on an
+    int8 array), which is rarely what a comparison means."""
+    a_pe, b_pe = getattr(design, "a_precision", None), getattr(design, "b_precision", None)
+    if not isinstance(a_pe, str) or not isinstance(b_pe, str):
+        return
+    df = trace.df
+    matrix = df[df["kind"].isin(("gemm", "gemv", "bmm", "conv"))]
+    supported = set(getattr(design, "mac_rate", None) or ()) | {a_pe, b_pe}  # NPUs list every format they run
+
+    def same_class(fmt: str, pe: str) -> bool:  # bf16 on fp16 PEs (and back): same width, same MAC class
+        return fmt in supported or {fmt, pe} <= {"bf16", "fp16"}
+
+    pairs = {(a, b) for a, b in zip(matrix["a_precision"], matrix["b_precision"], strict=True)
+             if not (same_class(a, a_pe) and same_class(b, b_pe))}
+    if pairs:
+        import warnings
+
+        got = ", ".join(sorted(f"{a}x{b}" for a, b in pairs))
+        warnings.warn(
+            f"design {getattr(design, 'name', type(design).__name__)!r} has {a_pe}x{b_pe} PEs but the trace's matrix "
+            f"ops are {got}: they run as given (build the trace with the design's precision, e.g. "
+            f"build_trace(..., precision='w8a8') for int8 PEs, to compare designs at their native precision)",
+            PrecisionMismatchWarning, stacklevel=3)

@@ -55,7 +55,23 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     t0 = time.perf_counter()
-    df = sweep(preset_design, {"preset": PRESETS}, WORKLOADS, workers=args.workers)
+    # every preset runs its native precision: int8 arrays on int8 (w8a8) traces, bf16 ones on bf16 traces
+    import pandas as pd
+
+    from archsim.workloads import PRECISION_PRESETS, PrecisionPlan
+
+    native = {p: _native_plan(archsim.load_design(p)) for p in PRESETS}
+    parts = []
+    for plan in dict.fromkeys(native.values()):
+        group = [p for p in PRESETS if native[p] == plan]
+        wl = {name: {**spec, "precision": plan if plan in PRECISION_PRESETS else PrecisionPlan(plan, plan, plan, plan)}
+              for name, spec in WORKLOADS.items()}
+        parts.append(sweep(preset_design, {"preset": group}, wl, workers=args.workers))
+    df = pd.concat(parts, ignore_index=True)
+    df["preset"] = pd.Categorical(df["preset"], PRESETS, ordered=True)
+    df = df.sort_values(["preset", "workload"], key=lambda c: c.map({w: i for i, w in enumerate(WORKLOADS)})
+                        if c.name == "workload" else c).reset_index(drop=True)
+    df["preset"] = df["preset"].astype(str)
     if df["error"].notna().any():
         print(df.loc[df["error"].notna(), ["preset", "workload", "error"]].to_string(index=False))
         return 1
@@ -66,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     cols = ["preset", "workload", "total_cycles", "ms", "tokens_per_s", "utilization", "energy_j",
             "mj_per_token", "power_w", "area_mm2", "tops_per_w"]
     print(f"Llama-2-7B (seq {SEQ} prefill, context {CONTEXT} decode, batch 1) on systolic-array presets\n")
+    print(table(_design_table(PRESETS, native)))
+    print()
     print(table(df[cols]))
 
     out = args.out
@@ -83,7 +101,11 @@ def main(argv: list[str] | None = None) -> int:
         ax.set_ylabel("energy per token (mJ)")
         if phase != "decode":
             ax.get_legend().remove()
-    fig.suptitle(f"Llama-2-7B, batch 1 (prefill {SEQ} tokens; decode at context {CONTEXT})", fontsize=10)
+    specs = "; ".join(f"{p}: {native[p]}, {archsim.load_design(p).node_nm:g} nm, "
+                      f"{archsim.load_design(p).freq_mhz:g} MHz, {archsim.load_design(p).dram_standard} "
+                      f"{archsim.load_design(p).memory_bandwidth_gbps:g} GB/s" for p in PRESETS)
+    fig.suptitle(f"Llama-2-7B, batch 1 (prefill {SEQ} tokens; decode at context {CONTEXT}), each design at its "
+                 f"native precision\n{specs}", fontsize=8)
     save_figure(fig, out / "main_comparison.png")
 
     design = archsim.load_design("sa128-bf16")
@@ -105,6 +127,28 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nplots in {out}/ (main_comparison, main_roofline_prefill/decode, main_utilization, main_timeline)")
     print(f"total {time.perf_counter() - t0:.1f} s")
     return 0
+
+
+def _native_plan(design) -> str:
+    """The trace precision plan matching the design's PEs: every tensor in the PE format (an int8 array
+    runs weights, activations and the KV cache as int8; a bf16 array everything in bf16)."""
+    return design.a_precision
+
+
+def _design_table(presets, native):
+    """Precision, node, clock and memory of every design (what the comparison depends on)."""
+    import pandas as pd
+
+    import archsim
+
+    rows = []
+    for p in presets:
+        d = archsim.load_design(p)
+        rows.append({"preset": p, "PEs": f"{d.rows}x{d.cols} {d.a_precision}", "trace precision": native[p],
+                     "dataflow": d.dataflow, "node_nm": d.node_nm, "clock_mhz": d.freq_mhz,
+                     "memory": f"{d.dram_standard} {d.memory_bandwidth_gbps:g} GB/s",
+                     "sram_mib": (d.ifmap_sram_bytes + d.filter_sram_bytes + d.ofmap_sram_bytes) / 2**20})
+    return pd.DataFrame(rows)
 
 
 def _per_token(df):

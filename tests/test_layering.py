@@ -44,6 +44,8 @@ def _package(module: str) -> str:
     """The layer of a module: its top-level sub-package of archsim, ``<top>`` for archsim itself and its
     top-level private modules (``archsim._simulate``)."""
     parts = module.split(".")
+    if module == "archsim.__main__":  # `python -m archsim` is the command line's entry point
+        return "cli"
     if len(parts) == 1 or parts[1].startswith("_"):
         return "<top>"
     return parts[1]

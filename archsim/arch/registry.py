@@ -20,9 +20,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from archsim.core.errors import ConfigError
+from archsim.core.fields import short_repr
 
 #: design type name -> ``from_dict`` constructor
 DESIGN_TYPES: dict[str, Callable[[dict], Any]] = {}
@@ -116,27 +115,40 @@ def _with(design: Any, overrides: dict) -> Any:
 
 def load_design(name_or_path: Any, **overrides: Any) -> Any:
     """Return the design named ``name_or_path`` (a preset, a ``.yaml``/``.json`` file, a dict or a
-    design object) with ``overrides`` (field=value) applied."""
+    design object) with ``overrides`` (field=value) applied; numpy scalars count as Python scalars."""
+    from archsim.core.fields import plain_scalars
+
     load_families()
+    overrides = plain_scalars(overrides)
     if isinstance(name_or_path, dict):
+        name_or_path = plain_scalars(name_or_path)
         return _with(_from_mapping(name_or_path, "<dict>"), overrides)
     if not isinstance(name_or_path, (str, Path)):
         if hasattr(name_or_path, "run"):
             return _with(name_or_path, overrides)
         raise ConfigError(f"design must be a preset name, a file or a dict, not {type(name_or_path).__name__}")
     key = str(name_or_path)
+    if len(key) > 4096:
+        raise ConfigError(f"design must be a preset name or a file path, not a {len(key)}-character string")
     if key in _PRESETS:
         return _with(_PRESETS[key][0], overrides)
     path = Path(key)
     if path.suffix in (".yaml", ".yml", ".json"):
-        if not path.exists():
-            raise ConfigError(f"design file {key!r} does not exist")
         try:
-            data = yaml.safe_load(path.read_text())
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"design file {key!r} cannot be parsed: {exc}") from None
+            is_file = path.is_file()
+        except OSError:  # e.g. a name longer than the file system allows
+            is_file = False
+        if not is_file:
+            raise ConfigError(f"design file {short_repr(key)} does not exist")
+        from archsim.core.fields import load_yaml_text
+
+        try:
+            text = path.read_text()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"design file {short_repr(key)} cannot be read: {exc}") from None
+        data = load_yaml_text(text, f"design file {short_repr(key)}")
         return _with(_from_mapping(data, key), overrides)
-    raise ConfigError(f"design must be one of {', '.join(_PRESETS)} or a .yaml/.json file, not {key!r}")
+    raise ConfigError(f"design must be one of {', '.join(_PRESETS)} or a .yaml/.json file, not {short_repr(key)}")
 
 
 def _from_mapping(data: Any, where: str) -> Any:
@@ -145,11 +157,11 @@ def _from_mapping(data: Any, where: str) -> Any:
     data = dict(data)
     preset = data.pop("preset", None)
     if preset is not None:
-        if preset not in _PRESETS:
-            raise ConfigError(f"preset must be one of {', '.join(_PRESETS)}, not {preset!r}")
+        if not isinstance(preset, str) or preset not in _PRESETS:
+            raise ConfigError(f"preset must be one of {', '.join(_PRESETS)}, not {short_repr(preset)}")
         data.pop("type", None)
         return _with(_PRESETS[preset][0], data)
     kind = data.get("type", "systolic")
-    if kind not in DESIGN_TYPES:
-        raise ConfigError(f"type must be one of {', '.join(DESIGN_TYPES)}, not {kind!r}")
+    if not isinstance(kind, str) or kind not in DESIGN_TYPES:
+        raise ConfigError(f"type must be one of {', '.join(DESIGN_TYPES)}, not {short_repr(kind)}")
     return DESIGN_TYPES[kind](data)

@@ -10,7 +10,6 @@ only).  Both give the same cycles and counts (tests/arch/test_systolic_props.py)
 
 from __future__ import annotations
 
-import copy
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -20,7 +19,8 @@ import numpy as np
 import pandas as pd
 
 from archsim.arch._array import simulate_array, systolic_schedule
-from archsim.arch._timing import A_BASE, C_BASE, CAUSES, exact_timing, fast_timing
+from archsim.arch._extrapolate import EXTRAPOLATE_ABOVE, deep_port, extrapolated_totals
+from archsim.arch._timing import A_BASE, C_BASE, CAUSES, exact_timing
 from archsim.core.clock import Clock
 from archsim.core.design import DesignBase
 from archsim.core.errors import (
@@ -167,6 +167,15 @@ class SystolicArray(DesignBase):
                 raise ConfigError(f"memory must be a mapping with a 'kind' key, not {self.memory!r}")
             require_choice("memory kind", self.memory["kind"], tuple(MEMORY_KINDS))
             object.__setattr__(self, "memory", dict(self.memory))
+            if self.memory["kind"] == "dram" and "spec" not in self.memory:  # not a 27-line TypeError at run time
+                from archsim.core.fields import short_repr
+
+                raise ConfigError(f"memory kind 'dram' needs a 'spec' (a DRAM preset name, file or fields), "
+                                  f"not {short_repr(self.memory)}")
+            try:
+                self.memory_port()  # builds the port: every memory option is checked now, not after a run
+            except TypeError as exc:
+                raise ConfigError(f"memory {self.memory!r} cannot be built: {exc}") from None
         if not isinstance(self.dram_standard, str) or not self.dram_standard:
             raise ConfigError(f"dram_standard must be a non-empty string, not {self.dram_standard!r}")
         require_nonneg_int("vector_lanes", self.vector_lanes)
@@ -253,6 +262,9 @@ class SystolicArray(DesignBase):
         (ops do not overlap); an op with ``count`` > 1 is run once and its cycles and counts
         multiplied.  ``memory`` overrides the design's memory port (any MemoryPort).
         """
+        from archsim.core.fields import strict_bool
+
+        exact = strict_bool("exact", exact)
         ops = _as_ops(trace)
         if exact:
             self._check_exact_size(ops)
@@ -308,55 +320,67 @@ class SystolicArray(DesignBase):
             wanted = [s for s in SCHEDULES if s in cands]
         else:  # an explicit blocked without a smaller block is the default schedule
             wanted = [self.loop_order if self.loop_order in cands else "default"]
+        kw = dict(a_bytes=a_b, b_bytes=b_b, acc_bytes=self.pe.acc_bytes, out_bytes=o_b,
+                  ifmap_half=i.half_bytes, filter_half=f.half_bytes)
+
+        def traffic_of(p: Any) -> dict:
+            return fold_traffic(p, **kw)
+
         tried = []
         for label in wanted:
             order, mc = cands[label]
             cand = plan_folds(self.dataflow, R, C, op.M, op.K, op.N, op.batch, mc, order)
-            tr = fold_traffic(cand, a_bytes=a_b, b_bytes=b_b, acc_bytes=self.pe.acc_bytes, out_bytes=o_b,
-                              ifmap_half=i.half_bytes, filter_half=f.half_bytes)
-            if any(_same_schedule(cand, tr, p, t) for _, p, t in tried):
+            if cand.folds > EXTRAPOLATE_ABOVE and not exact:  # never materialize per-fold arrays of big plans
+                tried.append((label, cand, None))
+                continue
+            tr = traffic_of(cand)
+            if any(tr_ is not None and _same_schedule(cand, tr, p, tr_) for _, p, tr_ in tried):
                 continue  # same folds and same fetches as an earlier candidate: same cycles
             tried.append((label, cand, tr))
-        timing = None
+        totals = None
         if len(tried) > 1:  # auto: fewest cycles (fast model, == exact), then fewest DRAM bytes, then SCHEDULES
             best = None
-            for n, (_, cand, tr) in enumerate(tried):
-                trial = copy.deepcopy(port)  # a caller's port only sees the chosen schedule
-                trial.reset()
-                t = fast_timing(cand, tr, trial, d)
-                key = (t.cycles, int(tr["a_load"].sum() + tr["b_load"].sum()), n)
+            for n, (_, cand, _tr) in enumerate(tried):
+                trial = deep_port(port)  # a caller's port only sees the chosen schedule
+                tot = extrapolated_totals(cand, trial, d, traffic_of, op.name)
+                key = (tot["cycles"], tot["tr_a_load"] + tot["tr_b_load"], n)
                 if best is None or key < best[0]:
-                    best = (key, n, t, trial.actions())
+                    best = (key, n, tot)
             tried = [tried[best[1]]]
             if own_port and not exact:  # the design's own port: the winning trial is the run
-                timing, actions = best[2], best[3]
+                totals = best[2]
         label, plan, traffic = tried[0]
-        if timing is None:
-            port.reset()
-            timing = (exact_timing if exact else fast_timing)(plan, traffic, port, d)
-            actions = port.actions()
-        compute = plan.compute_cycles(d)
-        L_total = int(plan.fold_arrays["L"].sum())
-        pe_ops = R * C * L_total
+        if totals is None:
+            if exact:
+                port.reset()
+                timing = exact_timing(plan, traffic, port, d)
+                totals = _timing_totals(plan, traffic, timing, port.actions())
+            else:
+                totals = extrapolated_totals(plan, port, d, traffic_of, op.name)
+        compute = totals["compute"] if "compute" in totals else plan.compute_cycles(d)
+        pe_ops = R * C * totals["L_total"]
         w_writes = plan.folds * C * R * (R + 1) // 2 if plan.preload else 0
         if exact:
             pe_ops, w_writes = self._check_exact(op, plan, timing)
+        cycles = totals["cycles"]
         row = {
             "loop_order": label,
             "folds": plan.folds,
-            "cycles": timing.cycles,
+            "cycles": cycles,
             "compute_cycles": compute,
             "macs": op.M * op.K * op.N * op.batch,
-            "sram_ifmap_read_bytes": int(traffic["ifmap_read"].sum()),
-            "sram_ifmap_write_bytes": int(traffic["ifmap_write"].sum()),
-            "sram_filter_read_bytes": int(traffic["filter_read"].sum()),
-            "sram_filter_write_bytes": int(traffic["filter_write"].sum()),
-            "sram_ofmap_read_bytes": int(traffic["ofmap_read"].sum()),
-            "sram_ofmap_write_bytes": int(traffic["ofmap_write"].sum()),
+            "sram_ifmap_read_bytes": totals["tr_ifmap_read"],
+            "sram_ifmap_write_bytes": totals["tr_ifmap_write"],
+            "sram_filter_read_bytes": totals["tr_filter_read"],
+            "sram_filter_write_bytes": totals["tr_filter_write"],
+            "sram_ofmap_read_bytes": totals["tr_ofmap_read"],
+            "sram_ofmap_write_bytes": totals["tr_ofmap_write"],
             "rf_access_count": RF_ACCESSES_PER_PE_OP * pe_ops + w_writes,
             "vector_op_count": 0,
         }
-        row.update(_apportion(timing.cycles - compute, timing.raw_stalls))
+        raw = {c: totals[f"raw_{c}"] for c in CAUSES}
+        actions = {k[4:]: v for k, v in totals.items() if k.startswith("act_")}
+        row.update(_apportion(cycles - compute, raw))
         row["dram_read_bytes"] = int(actions.get("dram_read_bytes", 0))
         row["dram_write_bytes"] = int(actions.get("dram_write_bytes", 0))
         for k, v in actions.items():
@@ -430,6 +454,16 @@ class SystolicArray(DesignBase):
         for k, v in actions.items():
             row.setdefault(k, int(v))
         return row
+
+
+def _timing_totals(plan: Any, traffic: Mapping[str, np.ndarray], timing: Any, actions: Mapping[str, int]) -> dict:
+    """Return the totals dict of :func:`archsim.arch._extrapolate.measure` from a full run's arrays."""
+    out = {"cycles": int(timing.cycles), "last_output": int(timing.last_output), "folds": int(plan.folds),
+           "L_total": int(plan.fold_arrays["L"].sum())}
+    out.update({f"raw_{k}": int(v) for k, v in timing.raw_stalls.items()})
+    out.update({f"tr_{k}": int(v.sum()) for k, v in traffic.items()})
+    out.update({f"act_{k}": int(v) for k, v in actions.items()})
+    return out
 
 
 def _same_schedule(p1, t1: Mapping[str, np.ndarray], p2, t2: Mapping[str, np.ndarray]) -> bool:

@@ -34,7 +34,10 @@ def _command_modules() -> list[str]:
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the top-level parser with every available sub-command registered."""
+    from archsim import __version__
+
     parser = _Parser(prog="archsim", description="Cycle-exact accelerator simulator.")
+    parser.add_argument("--version", action="version", version=f"archsim {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     modules = []
@@ -88,6 +91,13 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except BrokenPipeError:
         return 0
+    except ModuleNotFoundError as exc:  # an optional extra (rtl, io, dask) is not installed
+        from archsim.core.extras import is_missing_extra, missing_extra_error
+
+        if not is_missing_extra(exc):
+            raise
+        sys.stderr.write(f"archsim: error: {missing_extra_error(exc.name or '')}\n")
+        return 2
 
 
 if __name__ == "__main__":

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from archsim.core.errors import ConfigError
+from archsim.core.fields import finite_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -47,7 +47,7 @@ def _run(args: argparse.Namespace) -> int:
     out = r.to_dict()
     out["system"] = getattr(system, "name", args.system)
     if args.json:
-        print(json.dumps(out, sort_keys=True))
+        print(finite_json(out, sort_keys=True))
         return 0
     for k in ("system", "op", "ranks", "size_bytes", "algorithm", "seconds", "algbw_gbps", "bus_bandwidth_gbps",
               "bytes_sent_per_device", "link_bytes", "max_link_utilization"):

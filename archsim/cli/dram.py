@@ -8,11 +8,13 @@ model itself never imports archsim.cost.
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
+
+from archsim.core.fields import finite_json
 
 #: position in ``archsim --help``
 HELP_ORDER = 30
+
 
 
 def register(subparsers) -> None:
@@ -47,7 +49,7 @@ def _handler(args: argparse.Namespace) -> int:
                              queue_structure=args.queue_structure)
     stats.update(energy_from_counts(load_spec(args.spec), stats))
     if args.json:
-        print(json.dumps(stats, sort_keys=True))
+        print(finite_json(stats, sort_keys=True))
     else:
         width = max(len(k) for k in stats)
         for k, v in stats.items():

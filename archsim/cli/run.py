@@ -92,6 +92,10 @@ def _run(args: argparse.Namespace) -> int:
     if args.output:  # fail before a possibly long run, not after it
         if not args.output.endswith((".csv", ".parquet")):
             raise ConfigError(f"output path must end in .csv or .parquet, not {args.output!r}")
+        if args.output.endswith(".parquet"):
+            from archsim.core.extras import require_parquet
+
+            require_parquet()
         _check_output_dir(args.output)
     if args.timeline:
         if not args.timeline.endswith(".json"):

@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from archsim.core.errors import ConfigError
+from archsim.core.fields import finite_json
 
 #: keys every --json object has (the issue's contract), in this order first
 JSON_KEYS = ("requests", "arrival_rate", "throughput_tokens_per_s", "ttft_p50_s", "ttft_p99_s", "tpot_p50_s",
@@ -131,7 +132,7 @@ def _serve(args: argparse.Namespace) -> int:
         out = capacity_search(design, model, wl, scheduler, slo_ttft_s=slo_ttft, slo_tpot_s=slo_tpot,
                               **opts, **sched_opts)
         if args.json:
-            print(json.dumps(out))
+            print(finite_json(out))
         else:
             print(f"capacity: {out['capacity_rps']:.3f} requests/s")
             for p in out["points"]:
@@ -153,7 +154,7 @@ def _serve(args: argparse.Namespace) -> int:
         obj = json.loads(res.to_json())
         ordered = {k: obj.get(k) for k in JSON_KEYS}
         ordered.update({k: v for k, v in obj.items() if k not in ordered})
-        print(json.dumps(ordered))
+        print(finite_json(ordered))
         return 0
     print(f"{s['design']} serving {s['model']} with {s['scheduler']}: {s['completed']}/{s['requests']} requests "
           f"({s['rejected']} rejected) in {s['duration_s']:.2f} s")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 from archsim.core.errors import ConfigError
+from archsim.core.fields import finite_json
 
 #: position in ``archsim --help``
 HELP_ORDER = 50
@@ -49,10 +49,16 @@ def _sweep(args: argparse.Namespace) -> int:
         else:
             raise ConfigError(f"--scheduler needs --backend dask, not {backend!r}")
     output = Path(args.output) if args.output else cfg.output
-    if output is None:
-        output = Path(args.file).with_suffix(".parquet")
+    if output is None:  # .parquet needs pyarrow (the io extra); without it the default table is CSV
+        import importlib.util
+
+        output = Path(args.file).with_suffix(".parquet" if importlib.util.find_spec("pyarrow") else ".csv")
     if output.suffix not in (".parquet", ".csv"):
         raise ConfigError(f"output must end in .parquet or .csv, not {str(output)!r}")
+    if output.suffix == ".parquet":
+        from archsim.core.extras import require_parquet
+
+        require_parquet()
     store = Path(args.store) if args.store else cfg.store or Path(args.file).with_suffix(".sqlite")
     df = sweep(
         cfg.factory,
@@ -80,7 +86,7 @@ def _sweep(args: argparse.Namespace) -> int:
         "store": str(store),
     }
     if args.json:
-        print(json.dumps(info))
+        print(finite_json(info))
     else:
         sys.stderr.write(
             f"sweep: {info['points']} rows ({info['computed']} computed, {info['reused']} from store, "

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 from archsim.core.errors import ConfigError
+from archsim.core.fields import finite_json
 
 #: position in ``archsim --help``
 HELP_ORDER = 10
@@ -85,7 +85,7 @@ def _models(args: argparse.Namespace) -> int:
 
     rows = models_table()
     if args.json:
-        print(json.dumps(rows))
+        print(finite_json(rows))
         return 0
     width = max(len(r["name"]) for r in rows)
     print(f"{'name':<{width}}  {'layers':>6} {'hidden':>6} {'heads':>5} {'kv':>3} {'experts':>7} {'params':>8}  source")
@@ -128,7 +128,7 @@ def _workload(args: argparse.Namespace) -> int:
         print(f"wrote {len(trace)} ops to {out}", file=sys.stderr)
     tot = totals(trace)
     if args.json:
-        print(json.dumps({"model": model_name, **tot}))
+        print(finite_json({"model": model_name, **tot}))
         return 0
     s = summarize(trace)
     df = trace.df

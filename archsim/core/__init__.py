@@ -2,16 +2,9 @@
 
 from archsim.core.clock import Clock
 from archsim.core.errors import ArchsimError, ConfigError, SimulationError
-
-
-def __getattr__(name: str):
-    """``Result`` is imported on first use (it pulls in pandas)."""
-    if name == "Result":
-        from archsim.core.result import Result
-
-        globals()["Result"] = Result
-        return Result
-    raise AttributeError(f"module 'archsim.core' has no attribute {name!r}")
-
+from archsim.core.lazy import lazy_names
 
 __all__ = ["ArchsimError", "Clock", "ConfigError", "Result", "SimulationError"]
+
+# Result pulls in pandas: imported on first use so `archsim --help` starts fast.
+__getattr__, __dir__ = lazy_names(__name__, {"Result": "archsim.core.result"})

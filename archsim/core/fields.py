@@ -148,11 +148,24 @@ def nesting_depth(obj: Any, limit: int = MAX_YAML_DEPTH) -> int:
     return deepest
 
 
+def _bracket_depth(text: str) -> int:
+    """Return the deepest flow-collection nesting (``[``/``{``) of ``text``, quotes ignored (an upper bound)."""
+    import re
+
+    depth = deepest = 0
+    for ch in re.sub(r"[^\[\]{}]", "", text):
+        depth = depth + 1 if ch in "[{" else max(0, depth - 1)
+        deepest = max(deepest, depth)
+    return deepest
+
+
 def load_yaml_text(text: str, source: str, *, max_depth: int = MAX_YAML_DEPTH) -> Any:
     """Return ``yaml.safe_load(text)``; ConfigError (one line, naming ``source``) for a parse error or a
     document nested deeper than ``max_depth`` (which would exhaust Python's recursion limit later)."""
     import yaml
 
+    if _bracket_depth(text) > 4 * max_depth:  # refuse before PyYAML spends seconds composing it
+        raise ConfigError(f"{source} is nested deeper than {max_depth} levels")
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -162,3 +175,40 @@ def load_yaml_text(text: str, source: str, *, max_depth: int = MAX_YAML_DEPTH) -
     if nesting_depth(data, max_depth) > max_depth:
         raise ConfigError(f"{source} is nested deeper than {max_depth} levels")
     return data
+
+
+def plain_scalars(obj: Any, _depth: int = 0) -> Any:
+    """Return ``obj`` with numpy scalars (``np.int64(64)``, ``np.float32``, ``np.bool_``) made Python
+    scalars, inside dicts, lists and tuples too (so a sweep built on ``np.arange`` gives the same designs,
+    hashes and YAML as plain ints).  Nesting deeper than :data:`MAX_YAML_DEPTH` is a ConfigError."""
+    if _depth > MAX_YAML_DEPTH:
+        raise ConfigError(f"value is nested deeper than {MAX_YAML_DEPTH} levels")
+    if isinstance(obj, dict):
+        return {plain_scalars(k, _depth + 1): plain_scalars(v, _depth + 1) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(plain_scalars(v, _depth + 1) for v in obj)
+    if type(obj).__module__ == "numpy" and hasattr(obj, "item") and getattr(obj, "ndim", 1) == 0:
+        return obj.item()
+    return obj
+
+
+def finite_json(obj: Any, **kwargs: Any) -> str:
+    """Return ``json.dumps(obj)`` that is valid JSON: NaN and infinities become ``null`` (JSON has no NaN),
+    numpy scalars become Python scalars; ``kwargs`` go to :func:`json.dumps` (e.g. ``sort_keys``)."""
+    import json
+    import math
+
+    def clean(v: Any, depth: int = 0) -> Any:
+        if depth > 64:
+            return str(v)
+        if isinstance(v, dict):
+            return {str(k): clean(x, depth + 1) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return [clean(x, depth + 1) for x in v]
+        if type(v).__module__ == "numpy" and hasattr(v, "item") and getattr(v, "ndim", 1) == 0:
+            v = v.item()
+        if isinstance(v, float) and not math.isfinite(v):
+            return None
+        return v
+
+    return json.dumps(clean(obj), allow_nan=False, **kwargs)

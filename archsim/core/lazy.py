@@ -15,7 +15,15 @@ def lazy_names(package: str, names: Mapping[str, str]) -> tuple[Callable[[str], 
         module = names.get(name)
         if module is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(module), name)
+        try:
+            imported = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            from archsim.core.extras import is_missing_extra, missing_extra_error
+
+            if is_missing_extra(exc):
+                raise missing_extra_error(exc.name or "", f"needed for {package}.{name}") from None
+            raise
+        value = getattr(imported, name)
         namespace[name] = value
         return value
 

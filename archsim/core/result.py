@@ -58,6 +58,9 @@ class Result:
         if path.endswith(".csv"):
             self.ops.to_csv(path, index=False)
         elif path.endswith(".parquet"):
+            from archsim.core.extras import require_parquet
+
+            require_parquet()
             self.ops.to_parquet(path, index=False)
         else:
             raise ConfigError(f"output path must end in .csv or .parquet, not {path!r}")

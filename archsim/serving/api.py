@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -66,7 +65,9 @@ class ServeResult:
 
     def to_json(self) -> str:
         """Return the summary as one JSON object (no NaN)."""
-        return json.dumps({k: _plain(v) for k, v in self.summary.items()}, sort_keys=True)
+        from archsim.core.fields import finite_json
+
+        return finite_json({k: _plain(v) for k, v in self.summary.items()}, sort_keys=True)
 
 
 def _plain(v: Any) -> Any:

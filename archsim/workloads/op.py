@@ -17,6 +17,7 @@ lowering: the ``A`` matrix is the unrolled input, ``r * s / stride^2`` times lar
 
 from __future__ import annotations
 
+import numbers
 import re
 from dataclasses import asdict, dataclass, fields
 from typing import Any
@@ -61,6 +62,11 @@ COLUMNS = (
 #: Columns a trace file may omit (older files): name -> value filled in.
 OPTIONAL_COLUMNS = {"conv": ""}
 INT_COLUMNS = ("M", "K", "N", "batch", "layer", "count")
+#: Largest M, K, N, batch, count (and layer): 2^53, so MAC and byte totals (products of them) stay
+#: exact Python ints and every column fits int64; the fast models' time does not grow with the sizes.
+MAX_DIM = 2**53
+#: Longest op name (characters).
+MAX_NAME_LEN = 1024
 
 
 @dataclass(frozen=True)
@@ -175,24 +181,30 @@ class Op:
     conv: ConvShape | str | None = None
 
     def __post_init__(self) -> None:
-        if not isinstance(self.name, str) or not self.name:
-            raise ConfigError(f"name must be a non-empty string, not {self.name!r}")
+        from archsim.core.fields import bounded_str
+
+        bounded_str("name", self.name, maximum=MAX_NAME_LEN)
         require_choice("kind", self.kind, KINDS)
-        for dim in ("M", "K", "N", "batch", "count"):
-            require_positive_int(dim, getattr(self, dim))
+        for dim in ("M", "K", "N", "batch", "count"):  # numpy integers accepted, stored as int
+            object.__setattr__(self, dim, require_positive_int(dim, getattr(self, dim), MAX_DIM))
         if self.kind == "gemv" and self.M != 1:
             raise ConfigError(f"M must be 1 for a gemv, not {self.M!r}")
         for field in ("a_precision", "b_precision", "out_precision"):
             require_choice(field, getattr(self, field), PRECISIONS)
         require_choice("b_tensor", self.b_tensor, B_TENSORS)
         require_choice("phase", self.phase, PHASES)
-        if isinstance(self.layer, bool) or not isinstance(self.layer, int) or self.layer < -1:
-            raise ConfigError(f"layer must be an integer >= -1, not {self.layer!r}")
+        from archsim.core.fields import short_repr
+
+        layer = self.layer
+        if isinstance(layer, bool) or type(layer).__name__ == "bool_" or not isinstance(layer, numbers.Integral) \
+                or not -1 <= int(layer) <= MAX_DIM:
+            raise ConfigError(f"layer must be an integer >= -1, not {short_repr(layer)}")
+        object.__setattr__(self, "layer", int(layer))
         cv = self.conv
         if isinstance(cv, str):
             cv = ConvShape.parse(cv) if cv.strip() else None
         elif cv is not None and not isinstance(cv, ConvShape):
-            raise ConfigError(f"conv must be a ConvShape, its text form or None, not {cv!r}")
+            raise ConfigError(f"conv must be a ConvShape, its text form or None, not {short_repr(cv)}")
         object.__setattr__(self, "conv", cv)
         if self.kind == "conv":
             if cv is None:

@@ -15,11 +15,14 @@ import numpy as np
 import pandas as pd
 
 from archsim.core.errors import ConfigError
+from archsim.core.fields import short_repr
 from archsim.workloads.op import (
     B_TENSORS,
     COLUMNS,
     INT_COLUMNS,
     KINDS,
+    MAX_DIM,
+    MAX_NAME_LEN,
     OPTIONAL_COLUMNS,
     PHASES,
     PRECISIONS,
@@ -62,11 +65,26 @@ class Trace:
         return cls(df, source=source)
 
     @classmethod
-    def read(cls, path: str | Path) -> Trace:
-        """Return the trace stored at ``path`` (``.csv`` or ``.parquet``)."""
+    def read(cls, path: str | Path, precision: str | None = None) -> Trace:
+        """Return the trace stored at ``path`` (``.csv`` or ``.parquet``).
+
+        A CSV whose header is a SCALE-Sim topology (``Layer Name, M, N, K,`` GEMMs or ``Layer name,
+        IFMAP Height, ...`` convolutions, e.g. a ``.scalesim.csv`` written by ``archsim workload``) is read
+        with :mod:`archsim.workloads.scalesim`, its operands in ``precision`` (default int8, SCALE-Sim's
+        1-byte words)."""
         path = Path(path)
         if not path.exists():
             raise ConfigError(f"trace file {str(path)!r} does not exist")
+        if path.suffix == ".parquet":
+            from archsim.core.extras import require_parquet
+
+            require_parquet()
+        scalesim = _scalesim_kind(path)
+        if scalesim is not None:  # a SCALE-Sim topology (what `archsim workload -o x.scalesim.csv` writes)
+            from archsim.workloads import scalesim as _ss
+
+            reader = _ss.read_scalesim_gemm if scalesim == "gemm" else _ss.read_scalesim_conv
+            return reader(path, precision=precision or "int8")
         try:
             if path.suffix == ".parquet":
                 df = pd.read_parquet(path)
@@ -85,6 +103,9 @@ class Trace:
         """Write the trace to ``path`` (``.csv`` or ``.parquet``)."""
         path = Path(path)
         if path.suffix == ".parquet":
+            from archsim.core.extras import require_parquet
+
+            require_parquet()
             self._df.to_parquet(path, index=False)
         elif path.suffix == ".csv":
             self._df.to_csv(path, index=False)
@@ -198,22 +219,22 @@ def _parse_int(source: str, i: int, col: str, value: object, lowest: int) -> int
         parsed = None
     elif isinstance(value, (int, np.integer)):
         parsed = int(value)
-    elif isinstance(value, (float, np.floating)) and float(value).is_integer():
+    elif isinstance(value, (float, np.floating)) and np.isfinite(value) and float(value).is_integer():
         parsed = int(value)
-    elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    elif isinstance(value, str) and len(value) <= 40 and value.strip().lstrip("-").isdigit():
         parsed = int(value.strip())
     else:
         parsed = None
-    if parsed is None or parsed < lowest:
+    if parsed is None or parsed < lowest or parsed > MAX_DIM:
         what = "a positive integer" if lowest == 1 else "an integer >= -1"
-        raise ConfigError(f"{source}: row {i + 1}, column {col}: must be {what}, not {value!r}")
+        raise ConfigError(f"{source}: row {i + 1}, column {col}: must be {what} <= 2^53, not {short_repr(value)}")
     return parsed
 
 
 def _parse_str(source: str, i: int, col: str, value: object) -> str:
     if col == "conv":
-        if not isinstance(value, str):
-            raise ConfigError(f"{source}: row {i + 1}, column conv: must be a string, not {value!r}")
+        if not isinstance(value, str) or len(value) > MAX_NAME_LEN:
+            raise ConfigError(f"{source}: row {i + 1}, column conv: must be a string, not {short_repr(value)}")
         if value:
             from archsim.workloads.op import ConvShape
 
@@ -222,9 +243,27 @@ def _parse_str(source: str, i: int, col: str, value: object) -> str:
             except ConfigError as exc:
                 raise ConfigError(f"{source}: row {i + 1}, column conv: {exc}") from None
         return value
-    if not isinstance(value, str) or (col == "name" and not value):
-        raise ConfigError(f"{source}: row {i + 1}, column {col}: must be a non-empty string, not {value!r}")
+    if not isinstance(value, str) or (col == "name" and not value) or len(value) > MAX_NAME_LEN:
+        raise ConfigError(f"{source}: row {i + 1}, column {col}: must be a non-empty string of at most "
+                          f"{MAX_NAME_LEN} characters, not {short_repr(value)}")
     allowed = _CHOICES.get(col)
     if allowed is not None and value not in allowed:
-        raise ConfigError(f"{source}: row {i + 1}, column {col}: must be one of {', '.join(allowed)}, not {value!r}")
+        raise ConfigError(f"{source}: row {i + 1}, column {col}: must be one of {', '.join(allowed)}, "
+                          f"not {short_repr(value)}")
     return value
+
+
+def _scalesim_kind(path: Path) -> str | None:
+    """``"gemm"`` / ``"conv"`` if ``path`` is a CSV starting with a SCALE-Sim topology header, else None."""
+    if path.suffix != ".csv":
+        return None
+    try:
+        with path.open(encoding="utf-8", errors="replace") as fh:
+            head = fh.readline(4096).strip().lower().replace(" ", "")
+    except OSError:
+        return None
+    if head.startswith("layername,m,n,k"):
+        return "gemm"
+    if head.startswith("layername,ifmapheight"):
+        return "conv"
+    return None

@@ -19,6 +19,7 @@ from archsim.core.errors import (
     require_positive_int,
     require_positive_number,
 )
+from archsim.core.fields import short_repr
 from archsim.core.result import Result, build_result
 from archsim.dataflow.fpga_folding import (
     RESOURCES,
@@ -99,12 +100,15 @@ class FpgaEngine(DesignBase):
         require_choice("mode", self.mode, MODES)
         require_choice("weights", self.weights, WEIGHT_PLACEMENTS)
         require_choice("attention", self.attention, ATTENTION)
-        if not 0 < self.max_utilization <= 1:
-            raise ConfigError(f"max_utilization must be in (0, 1], not {self.max_utilization!r}")
+        mu = self.max_utilization
+        if isinstance(mu, bool) or not isinstance(mu, (int, float)) or not 0 < mu <= 1:
+            raise ConfigError(f"max_utilization must be a number in (0, 1], not {short_repr(mu)}")
         for f in ("rows_per_token", "fifo_depth", "seq_simd", "seq_pe", "seq_vector_lanes",
                   "switch_threshold_bytes", "reconfig_cycles"):
             require_nonneg_int(f, getattr(self, f))
-        require_positive_int("prefetch", self.prefetch)
+        # chunks in flight per stage: the stage simulation keeps one entry per chunk in flight (1024 is
+        # far above any real DMA queue; 2^40 hung the run)
+        require_positive_int("prefetch", self.prefetch, 1024)
         require_positive_int("node_nm", self.node_nm)
         if not isinstance(self.folding, dict):
             raise ConfigError(f"folding must be a mapping of op name to [simd, pe], not {self.folding!r}")
@@ -113,6 +117,8 @@ class FpgaEngine(DesignBase):
                 raise ConfigError(f"folding[{name!r}] must be [simd, pe] or [simd, pe, ii], not {sp!r}")
             for what, v in zip(("simd", "pe", "ii"), sp):
                 require_positive_int(f"folding[{name!r}] {what}", v)
+        if isinstance(self.schedule, (str, bytes)) or not isinstance(self.schedule, (list, tuple)):
+            raise ConfigError(f"schedule must be a list of 'dataflow'/'sequential', not {short_repr(self.schedule)}")
         object.__setattr__(self, "schedule", tuple(self.schedule))
         object.__setattr__(self, "folding", {k: tuple(v) for k, v in self.folding.items()})
         for s in self.schedule:
@@ -185,6 +191,9 @@ class FpgaEngine(DesignBase):
         ``exact`` steps every cycle (slow; the fast path is event-driven and equal to it).
         Raises ConfigError when the design does not fit the device, SimulationError on deadlock.
         """
+        from archsim.core.fields import strict_bool
+
+        exact = strict_bool("exact", exact)
         trace = as_trace(trace)
         port = memory if memory is not None else self.default_memory()
         return _Runner(self, trace, port, exact).run()

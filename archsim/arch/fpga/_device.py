@@ -61,7 +61,10 @@ class FpgaDevice:
         """Return a device from a dict with the field names of this class."""
         unknown = set(data) - set(cls.__dataclass_fields__)
         if unknown:
-            raise ConfigError(f"unknown device field(s): {', '.join(sorted(unknown))}")
+            raise ConfigError(f"unknown device field(s): {', '.join(sorted(map(str, unknown)))}")
+        missing = [f for f in cls.__dataclass_fields__ if f not in data]
+        if missing:
+            raise ConfigError(f"device needs the field(s) {', '.join(missing)} (a device dict has every field)")
         return cls(**data)
 
 
@@ -98,7 +101,9 @@ def get_device(name_or_device: str | FpgaDevice | dict) -> FpgaDevice:
         return name_or_device
     if isinstance(name_or_device, dict):
         return FpgaDevice.from_dict(name_or_device)
-    key = str(name_or_device).lower()
+    key = name_or_device.lower() if isinstance(name_or_device, str) else None
     if key not in DEVICES:
-        raise ConfigError(f"device must be one of {', '.join(DEVICES)}, not {name_or_device!r}")
+        from archsim.core.fields import short_repr
+
+        raise ConfigError(f"device must be one of {', '.join(DEVICES)}, not {short_repr(name_or_device)}")
     return DEVICES[key]

@@ -262,6 +262,9 @@ class HeteroDesign(DesignBase):
     def run(self, trace: Trace | list[Op] | Op, exact: bool = False) -> Result:
         """Return the Result: one row per op with its ``device``, ``start_s``, ``seconds`` and actions (PIM
         rows carry all devices' actions); ``summary`` adds per-device busy time and the placement."""
+        from archsim.core.fields import strict_bool
+
+        exact = strict_bool("exact", exact)
         if exact not in (True, False):
             raise ConfigError(f"exact must be true or false, not {exact!r}")
         ops, units, pl = self.plan(trace)

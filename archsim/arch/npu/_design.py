@@ -32,6 +32,7 @@ from archsim.core.errors import (
     require_positive_int,
     require_positive_number,
 )
+from archsim.core.fields import short_repr
 from archsim.core.result import Result, build_result
 from archsim.dataflow.attention import DECODE_MODES, causal_block_fraction, decode_partition, plan_fused_attention
 from archsim.dataflow.npu_partition import Partition, candidate_partitions
@@ -53,6 +54,13 @@ _SUM_COLS = ("cycles", "compute_cycles", "stall_memory_cycles", "stall_launch_cy
              "sram_ifmap_read_bytes", "sram_ifmap_write_bytes", "sram_filter_read_bytes",
              "sram_filter_write_bytes", "sram_ofmap_read_bytes", "sram_ofmap_write_bytes",
              "core_busy_cycles", "dram_busy_cycles", "vector_busy_cycles", "sram_l2_read_bytes", "sram_l2_write_bytes")
+
+
+#: Upper bounds of count fields: the fast model's time and memory grow linearly with ``cores`` (about 3.5 us
+#: per core: 2^20 cores, the size of a wafer-scale engine such as Cerebras WSE-2's 850k cores, take ~4 s
+#: per op; 2^40 would exhaust memory); the other bounds are far above any published design.
+_FIELD_MAX = {"cores": 2**20, "arrays_per_core": 2**10, "core_rows": 2**16, "core_cols": 2**16, "mac_depth": 2**10,
+              "vector_lanes": 2**20, "dma_engines": 2**16, "max_split_k": 2**16, "k_step": 2**20}
 
 
 @dataclass(frozen=True)
@@ -173,7 +181,7 @@ class NpuDesign(DesignBase):
             raise ConfigError(f"name must be a non-empty string, not {self.name!r}")
         for f in ("cores", "core_rows", "core_cols", "arrays_per_core", "mac_depth", "scratchpad_bytes",
                   "vector_lanes", "dma_engines", "max_split_k", "k_step"):
-            require_positive_int(f, getattr(self, f))
+            object.__setattr__(self, f, require_positive_int(f, getattr(self, f), _FIELD_MAX.get(f, 2**53)))
         require_choice("dataflow", self.dataflow, dataflow_names())
         require_choice("a_precision", self.a_precision, PRECISIONS)
         require_choice("b_precision", self.b_precision, PRECISIONS)
@@ -216,10 +224,15 @@ class NpuDesign(DesignBase):
                 require_choice(f"{fname} key", k, allowed)
                 require_positive_number(f"{fname}[{k}]", v)
             object.__setattr__(self, fname, dict(table))
+        bad_shapes = ConfigError(f"tile_shapes must be a non-empty list of [M, N] positive integers (at most "
+                                 f"64 shapes of at most 2^20), not {short_repr(self.tile_shapes)}")
+        if not isinstance(self.tile_shapes, (list, tuple)) or len(self.tile_shapes) > 64 or any(
+                not isinstance(s, (list, tuple)) for s in self.tile_shapes):
+            raise bad_shapes
         shapes = tuple(tuple(s) for s in self.tile_shapes)
-        if not shapes or any(len(s) != 2 or not all(isinstance(x, int) and x > 0 for x in s) for s in shapes):
-            raise ConfigError(f"tile_shapes must be a non-empty list of [M, N] positive integers, not "
-                              f"{self.tile_shapes!r}")
+        if not shapes or any(len(s) != 2 or not all(isinstance(x, int) and not isinstance(x, bool) and 0 < x <= 2**20
+                                                    for x in s) for s in shapes):
+            raise bad_shapes
         object.__setattr__(self, "tile_shapes", shapes)
         if self.memory is not None:
             if not isinstance(self.memory, Mapping) or self.memory.get("kind") not in ("dram", "bandwidth"):
@@ -338,6 +351,9 @@ class NpuDesign(DesignBase):
     def run(self, trace: Trace | Iterable[Op] | Op, exact: bool = False) -> Result:
         """Return the Result of running ``trace`` op after op (fast model, or ``exact``: every core tile on
         the exact systolic model and the cycle-level DRAM per request)."""
+        from archsim.core.fields import strict_bool
+
+        exact = strict_bool("exact", exact)
         ops = _as_ops(trace)
         # a Trace is one step of a model: its weights, KV cache and activations must be resident together
         # (plain op lists, e.g. cost probes that batch unrelated pieces, are not checked)

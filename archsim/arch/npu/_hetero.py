@@ -147,6 +147,9 @@ class NpuPimDesign(DesignBase):
     def run(self, trace: Trace | list[Op] | Op, exact: bool = False) -> Result:
         """Return the Result of one decode step: ``ops`` is the task schedule (``resource``, ``start_s``,
         ``seconds``), ``summary`` has ``seconds``, ``tokens_per_s`` and per-resource busy time."""
+        from archsim.core.fields import strict_bool
+
+        exact = strict_bool("exact", exact)
         ops = _as_ops(trace)
         if self.mode == "npu" or (self.mode == "npu+pim" and not any(is_attention(o) for o in ops)):
             # npu+pim without attention ops: nothing for PIM to run, the NPU runs the whole trace

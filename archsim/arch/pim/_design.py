@@ -220,6 +220,9 @@ class PimDesign(DesignBase):
     # ------------------------------------------------------------------- run
     def run(self, trace: Trace | list[Op] | Op, exact: bool = False) -> Result:
         """Return the Result of ``trace``: per-op cycles (tCK), actions and the summary."""
+        from archsim.core.fields import strict_bool
+
+        exact = strict_bool("exact", exact)
         trace = as_trace(trace)
         s = self._spec
         channel = PimChannel(self._pim, refresh=self.refresh) if self._pim is not None else None

@@ -79,7 +79,8 @@ class SystemDesign:
             raise ConfigError(f"name must be a non-empty string, not {self.name!r}")
         object.__setattr__(self, "chip", _load_chip(self.chip))
         object.__setattr__(self, "topology", topology_from_dict(self.topology))
-        if self.dispatch_precision is not None and self.dispatch_precision not in PRECISION_BYTES:
+        if self.dispatch_precision is not None and (not isinstance(self.dispatch_precision, str)
+                                                    or self.dispatch_precision not in PRECISION_BYTES):
             raise ConfigError(f"dispatch_precision must be one of {', '.join(PRECISION_BYTES)}, "
                               f"not {self.dispatch_precision!r}")
         self.plan(self.tp or 1)  # validates the degrees against the device count
@@ -183,6 +184,9 @@ class SystemDesign:
     # -- simulation ------------------------------------------------------------------
     def run(self, trace: Trace | Iterable[Op] | Op, exact: bool = False) -> Result:
         """Return the Result of one micro-batch step of ``trace`` (per-device trace) on the system."""
+        from archsim.core.fields import strict_bool
+
+        exact = strict_bool("exact", exact)
         if isinstance(trace, Op):
             trace = Trace.from_ops([trace])
         elif not isinstance(trace, Trace):

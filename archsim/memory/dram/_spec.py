@@ -21,12 +21,18 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from archsim.core.errors import ConfigError, require_nonneg_int, require_positive_int, require_positive_number
 from archsim.core.fields import replace_checked
 
 _COUNT_FIELDS = ("channels", "pseudo_channels", "ranks", "bank_groups", "banks_per_group", "rows", "columns")
+#: Upper bounds of the organization fields (far above any JEDEC part: HBM3 has 16 channels x 2
+#: pseudo-channels x 16 banks); the timing model keeps per-bank state, so counts like 2^40 would
+#: exhaust memory before the first command.
+_COUNT_MAX = {"channels": 4096, "pseudo_channels": 64, "ranks": 256, "bank_groups": 1024, "banks_per_group": 1024,
+              "rows": 2**32, "columns": 2**24, "burst_length": 2**16, "device_width": 2**16, "bus_width": 2**20,
+              "data_rate": 64}
+#: Most banks (all channels, pseudo-channels, ranks) one spec may describe.
+MAX_BANKS = 2**20
 _POSITIVE_TIMINGS = ("CL", "CWL", "tRP", "tRAS", "tRC", "tCCD_S", "tCCD_L", "tRRD_S", "tRRD_L", "tFAW", "tWR",
                      "tWTR_S", "tWTR_L", "tRTP", "tRFC", "tREFI")
 
@@ -101,7 +107,14 @@ class DramSpec:
         for f in ("tRCD", "tRCDRD", "tRCDWR", "tRTRS", "tRFCb", "tREFIb", "rtw_turnaround", "tPPD", "t32AW"):
             require_nonneg_int(f, getattr(self, f))
         for f in ("burst_length", "device_width", "bus_width", "data_rate") + _COUNT_FIELDS:
-            require_positive_int(f, getattr(self, f))
+            object.__setattr__(self, f, require_positive_int(f, getattr(self, f), _COUNT_MAX.get(f, 2**53)))
+        banks = self.channels * self.pseudo_channels * self.ranks * self.bank_groups * self.banks_per_group
+        if banks > MAX_BANKS:
+            raise ConfigError(
+                f"channels x pseudo_channels x ranks x bank_groups x banks_per_group must be at most {MAX_BANKS:,} "
+                f"(the models keep state per bank: {banks:,} banks would need about {banks * 200 / 2**30:.3g} GiB), "
+                f"not {banks:,}"
+            )
         for f in _COUNT_FIELDS + ("burst_length",):
             v = getattr(self, f)
             if v & (v - 1):
@@ -453,16 +466,29 @@ def load_spec(name_or_path: str | Path | DramSpec | dict) -> DramSpec:
         return name_or_path
     if isinstance(name_or_path, dict):
         return _from_mapping(name_or_path)
+    if not isinstance(name_or_path, (str, Path)):
+        from archsim.core.fields import short_repr
+
+        raise ConfigError(f"DRAM spec must be a preset name, a YAML file, a dict or a DramSpec, "
+                          f"not {short_repr(name_or_path)}")
     text = str(name_or_path)
-    if text.lower().endswith((".yaml", ".yml")) or Path(text).is_file():
+    from archsim.core.fields import load_yaml_text, short_repr
+
+    if len(text) > 4096:
+        raise ConfigError(f"DRAM spec must be a preset name or a file path, not a {len(text)}-character string")
+    try:
+        is_file = Path(text).is_file()
+    except OSError:  # a name longer than the file system allows
+        is_file = False
+    if text.lower().endswith((".yaml", ".yml")) or is_file:
         path = Path(text)
-        if not path.is_file():
-            raise ConfigError(f"DRAM spec file {text!r} does not exist")
+        if not is_file:
+            raise ConfigError(f"DRAM spec file {short_repr(text)} does not exist")
         try:
-            data = yaml.safe_load(path.read_text())
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"DRAM spec file {text!r} is not valid YAML: {exc}") from None
-        return _from_mapping(data)
+            raw = path.read_text()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"DRAM spec file {short_repr(text)} cannot be read: {exc}") from None
+        return _from_mapping(load_yaml_text(raw, f"DRAM spec file {short_repr(text)}"))
     return get_spec(text)
 
 

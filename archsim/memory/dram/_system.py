@@ -198,8 +198,9 @@ def read_trace(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             k = kinds.get(parts[1].upper())
             if k is None:
                 raise ConfigError(f"{p.name}:{lineno}: kind must be READ or WRITE, not {parts[1]!r}")
-            if a < 0 or c < 0:
-                raise ConfigError(f"{p.name}:{lineno}: address and cycle must be non-negative, not {line!r}")
+            if a < 0 or c < 0 or a >= 2**62 or c >= 2**62:
+                raise ConfigError(f"{p.name}:{lineno}: address and cycle must be integers in [0, 2^62), "
+                                  f"not {line[:80]!r}")
             addrs.append(a)
             writes.append(k)
             cycles.append(c)

@@ -37,7 +37,7 @@ class PimTimingChecker:
     def __init__(self, pim: PimSpec, refresh: str = "none") -> None:
         self.pim = pim
         self.dram_checker = TimingChecker(pim.dram, refresh=refresh)
-        self.rules = pim_rules(pim)
+        self.rules = pim_rules(pim, physical=True)
 
     def check(self, commands: Iterable[tuple], channel: int = 0) -> list[Violation]:
         """Return the violations in one channel's log of ``(cycle, cmd, rank, bg, bank, row)`` tuples."""

@@ -45,11 +45,15 @@ _HOST_BUF = {ACT, PRE, RD, WR}
 _PIM_BUF = {ACT_AB, PRE_AB, MAC_AB}
 
 
-def pim_rules(pim: PimSpec) -> list[tuple[int, int, str, int, str]]:
-    """Return every rule ``(earlier, later, scope, gap_tck, name)`` of ``pim``."""
+def pim_rules(pim: PimSpec, physical: bool = False) -> list[tuple[int, int, str, int, str]]:
+    """Return every rule ``(earlier, later, scope, gap_tck, name)`` of ``pim``.
+
+    ``physical``: MAC spacing at the device's floor (``pim.min_col_interval``: unit period, tCCD_S) instead
+    of the configured ``col_interval``; the timing checker uses it, so a configured interval cannot make
+    its own schedule look legal."""
     s = pim.dram
     bl = s.burst_cycles
-    ci = pim.col_interval
+    ci = pim.min_col_interval if physical else pim.col_interval
     acts, pres = (ACT, ACT_AB), (PRE, PRE_AB)
     cols_rd = (RD, MAC_AB, MAC_SB)
     rules: list[tuple[int, int, str, int, str]] = []

@@ -96,6 +96,11 @@ class PimSpec:
         require_positive_int("pipeline_depth", self.pipeline_depth)
         require_choice("reduce", self.reduce, REDUCTIONS)
         require_nonneg_int("col_interval_tck", self.col_interval_tck)
+        if self.col_interval_tck and self.col_interval_tck < self.min_col_interval:
+            raise ConfigError(
+                f"col_interval_tck must be 0 (derived) or at least {self.min_col_interval} tCK (the unit clock period, "
+                f"{self.unit_period_tck} tCK, and tCCD_S, {spec.tCCD_S} tCK: a unit cannot take MAC commands faster), "
+                f"not {self.col_interval_tck!r}")
         require_nonneg_int("tFAW_AB", self.tFAW_AB)
         require_choice("row_buffers", self.row_buffers, ROW_BUFFERS)
         if self.col_bytes > spec.access_bytes:
@@ -143,6 +148,13 @@ class PimSpec:
     def unit_period_tck(self) -> int:
         """Unit clock period in whole tCK (rounded up)."""
         return max(1, math.ceil(self.dram.freq_mhz / self.unit_freq_mhz - 1e-9))
+
+    @property
+    def min_col_interval(self) -> int:
+        """Physical floor of the MAC command spacing to one unit, tCK: ``max(tCCD_S, unit period)`` (a unit
+        accepts one MAC per unit cycle; the column bus one command per tCCD_S).  Independent of
+        ``col_interval_tck``, so the timing checker holds overrides to it."""
+        return max(self.dram.tCCD_S, self.unit_period_tck)
 
     @property
     def col_interval(self) -> int:

@@ -29,11 +29,18 @@ def _plan(pim: PimSpec, K: int, N: int, batch: int = 1, m: int = 1):
                      access_bytes=pim.dram.access_bytes)
 
 
+def _pim_spec(base, bpu, grf, acc, ci, red, dual, rows):
+    kw = dict(dram=get_spec(base, rows=rows), banks_per_unit=bpu, lanes=8, precision="bf16", acc_precision="fp32",
+              unit_freq_mhz=250.0, grf_entries=grf, acc_entries=acc, reduce=red,
+              row_buffers="dual" if dual else "blocked")
+    # an explicit interval below the physical floor (unit period, tCCD_S) is refused (issue 15): ci > 0 is
+    # taken at or above it
+    floor = PimSpec(**kw).min_col_interval
+    return PimSpec(**kw, col_interval_tck=0 if ci == 0 else max(ci, floor))
+
+
 pim_specs = st.builds(
-    lambda base, bpu, grf, acc, ci, red, dual, rows: PimSpec(
-        dram=get_spec(base, rows=rows), banks_per_unit=bpu, lanes=8, precision="bf16", acc_precision="fp32",
-        unit_freq_mhz=250.0, grf_entries=grf, acc_entries=acc, col_interval_tck=ci, reduce=red,
-        row_buffers="dual" if dual else "blocked"),
+    _pim_spec,
     st.sampled_from(["hbm2", "gddr6", "ddr4"]), st.sampled_from([1, 2, 4]), st.integers(1, 9), st.integers(1, 5),
     st.integers(0, 6), st.sampled_from(["host", "in_unit"]), st.booleans(), st.sampled_from([1024, 32768]))
 
@@ -107,6 +114,7 @@ def test_all_bank_tile_period_closed_form(tras, trcd, trp, rtp, ci, faw_ab, n):
     """Steady-state period of ACT_AB, n x MAC_AB, PRE_AB row windows:
     P = max(max(tRAS, tRCD + (n-1) ci + tRTP) + tRP, tRC, tFAW_AB)."""
     spec = get_spec("hbm2", tRAS=tras, tRCD=0, tRCDRD=trcd, tRCDWR=trcd, tRP=trp, tRC=tras + trp, tRTP=rtp)
+    ci = max(ci, PimSpec(dram=spec, tFAW_AB=faw_ab).min_col_interval)  # below the floor is refused (issue 15)
     pim = PimSpec(dram=spec, col_interval_tck=ci, tFAW_AB=faw_ab)
     ch = PimChannel(pim, refresh=False, record=True)
     ch.run([((n, (), ()), 6)], exact=True)

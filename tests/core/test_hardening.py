@@ -1,0 +1,157 @@
+"""Regression tests of issue 15's failure classes (types and ranges, numpy scalars, missing extras,
+--version, python -m archsim)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import archsim
+from archsim.core.errors import ConfigError
+from archsim.core.fields import load_yaml_text, plain_scalars, short_repr
+
+
+def test_numpy_integers_are_integers_everywhere():
+    op = archsim.Op("g", "gemm", np.int64(64), np.int32(8), np.uint16(16), batch=np.int8(2))
+    assert (op.M, op.K, op.N, op.batch) == (64, 8, 16, 2) and type(op.M) is int
+    design = archsim.load_design("sa128-bf16", rows=np.int64(64))
+    assert design.rows == 64 and type(design.rows) is int
+    assert archsim.load_design({"preset": "sa128-bf16", "cols": np.int64(32)}).cols == 32
+    assert plain_scalars({"a": [np.float32(1.5), (np.bool_(True),)]}) == {"a": [1.5, (True,)]}
+
+
+@pytest.mark.parametrize("value", [2**63, 10**63, -1, 0, True, 1.0, "64", {"a": 1}, [64], float("nan")])
+def test_op_dimension_out_of_range_is_config_error(value):
+    with pytest.raises(ConfigError, match=r"^M must be a positive integer"):
+        archsim.Op("g", "gemm", value, 8, 8)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"rows": 2**63}, r"rows must be a positive integer <= "),
+        ({"freq_mhz": 1e-12}, r"freq_mhz must be a positive number in \[1e-06"),
+        ({"memory_bandwidth_gbps": 1e-300}, r"memory_bandwidth_gbps must be a positive number in"),
+        ({"freq_mhz": {"a": 1}}, r"freq_mhz must be a (positive )?number, not \{'a': 1\}"),
+    ],
+)
+def test_design_fields_that_crashed_later_are_refused_up_front(overrides, message):
+    with pytest.raises(ConfigError, match=message):
+        archsim.load_design("sa128-bf16", **overrides)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"preset": {"a": 1}}, r"^preset must be one of"),
+        ({"type": {"a": 1}}, r"^type must be one of .*, not \{'a': 1\}"),
+        ({"type": "npu", "cores": 2**40}, r"^cores must be a positive integer <= 1,048,576"),
+    ],
+)
+def test_design_dicts(data, message):
+    with pytest.raises(ConfigError, match=message):
+        archsim.load_design(data)
+
+
+def test_long_file_names_and_deep_yaml(tmp_path):
+    with pytest.raises(ConfigError, match="5005-character string"):
+        archsim.load_design("x" * 5000 + ".yaml")
+    with pytest.raises(ConfigError, match="does not exist"):
+        archsim.load_design("x" * 300 + ".yaml")  # longer than the file system's name limit
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("a: " + "[" * 5000 + "]" * 5000 + "\n")
+    with pytest.raises(ConfigError, match="nested deeper than"):
+        archsim.load_design(str(deep))
+    with pytest.raises(ConfigError, match="nested deeper than 32 levels"):
+        load_yaml_text("[" * 40 + "]" * 40, "x")
+    nested: list = []
+    for _ in range(5000):
+        nested = [nested]
+    assert len(short_repr(nested)) <= 80  # formatting the error message must not recurse
+
+
+def test_dram_organization_bounded_up_front():
+    from archsim.memory.dram import get_spec
+
+    with pytest.raises(ConfigError, match=r"^bank_groups must be a positive integer <= 1,024"):
+        get_spec("HBM2-2Gbps").replace(bank_groups=2**40)
+    with pytest.raises(ConfigError, match=r"must be at most 1,048,576 \(the models keep state per bank"):
+        get_spec("HBM2-2Gbps").replace(channels=4096, bank_groups=512)
+
+
+def test_missing_extra_is_one_line(monkeypatch, capsys):
+    import importlib.util
+
+    from archsim.core.extras import missing_extra_error, require_parquet
+
+    assert str(missing_extra_error("amaranth.hdl")) == 'amaranth is not installed: pip install "archsim[rtl]"'
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name in ("pyarrow", "fastparquet")
+                        else real(name, *a))
+    with pytest.raises(ConfigError, match=r'pip install "archsim\[io\]"'):
+        require_parquet()
+    from archsim.cli import main
+
+    assert main(["run", "--design", "sa128-bf16", "--gemm", "8,8,8", "-o", "x.parquet"]) == 2
+    assert capsys.readouterr().err == ('archsim: error: pyarrow is not installed (needed for .parquet files): '
+                                       'pip install "archsim[io]"\n')
+
+
+def test_version_and_python_m_archsim():
+    out = subprocess.run([sys.executable, "-m", "archsim", "--version"], capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.strip() == f"archsim {archsim.__version__}"
+
+
+def test_import_archsim_does_not_load_pandas():
+    code = ("import sys, archsim, archsim.cli; archsim.cli.build_parser(); "
+            "print('pandas' in sys.modules or 'amaranth' in sys.modules)")  # what `archsim --help` loads
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "False", out.stderr
+
+
+def test_precision_mismatch_warns():
+    """Regression (issue 15): int8 presets ran bf16 traces with no warning."""
+    from archsim._simulate import PrecisionMismatchWarning
+    from archsim.workloads import PrecisionPlan
+
+    with pytest.warns(PrecisionMismatchWarning, match=r"'tpu-v1' has int8xint8 PEs .* bf16xbf16"):
+        archsim.simulate(archsim.load_design("tpu-v1"), archsim.build_trace("gpt2", phase="decode", context=8))
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PrecisionMismatchWarning)
+        trace = archsim.build_trace("gpt2", phase="decode", context=8, precision=PrecisionPlan(*["int8"] * 4))
+        archsim.simulate(archsim.load_design("tpu-v1"), trace)
+
+
+def test_exact_must_be_a_bool():
+    with pytest.raises(ConfigError, match="exact must be True or False, not 'yes'"):
+        archsim.simulate(archsim.load_design("gemmini"), archsim.Op("g", "gemm", 4, 4, 4), exact="yes")
+
+
+def test_json_has_no_nan():
+    from archsim.core.fields import finite_json
+
+    text = finite_json({"a": float("nan"), "b": [np.float64("inf")], "c": np.int64(3)})
+    assert text == '{"a": null, "b": [null], "c": 3}'
+
+
+def test_pim_col_interval_below_the_physical_floor_is_refused():
+    with pytest.raises(ConfigError, match=r"col_interval_tck must be 0 \(derived\) or at least 4 tCK"):
+        archsim.load_design("hbm-pim", col_interval_tck=1)
+    from archsim.memory.pim._rules import pim_rules
+
+    pim = archsim.load_design("gddr6-aim")._pim
+    assert pim.min_col_interval == max(pim.dram.tCCD_S, pim.unit_period_tck)
+    assert any(name for *_, name in pim_rules(pim))
+
+
+def test_dram_memory_options_checked_at_construction():
+    """Regression (issue 15): memory={kind: dram, spek: ...} was validated only at run time (a TypeError)."""
+    with pytest.raises(ConfigError, match=r"memory kind 'dram' needs a 'spec'"):
+        archsim.load_design("sa128-bf16", memory={"kind": "dram", "spek": "HBM2-2Gbps"})
+    with pytest.raises(ConfigError, match=r"unknown DRAM memory field 'bogus'"):
+        archsim.load_design("sa128-bf16", memory={"kind": "dram", "spec": "HBM2-2Gbps", "bogus": 1})
