@@ -19,6 +19,7 @@ from archsim.core.fields import check_field_names
 from archsim.memory.dram._bank import BankStates
 from archsim.memory.dram._commands import PRE, RD, REF, REFB, WR
 from archsim.memory.dram._config import ControllerConfig
+from archsim.memory.dram._refresh import initial_dues
 from archsim.memory.dram._spec import DramSpec, load_spec
 from archsim.memory.dram._stream import StreamModel, stream_addresses
 from archsim.memory.dram._system import DramSystem
@@ -99,8 +100,8 @@ class DramMemory:
         self._reopen = [0.0, 0.0]                               # fractional ACT/PRE added by refreshes
         per_bank = self.config.refresh == "per_bank"
         self._ref_step = s.tREFIb if per_bank else s.tREFI
-        # per channel and rank: next refresh due (ranks staggered by step / ranks, as the controller does)
-        self._due = np.tile(np.asarray([self._ref_step + r * self._ref_step // s.ranks for r in range(s.ranks)],
+        # per channel and rank: next refresh due (the controller's own initial stagger)
+        self._due = np.tile(np.asarray(initial_dues(s, "per_bank" if per_bank else "all_bank"),
                                        dtype=np.int64), (n, 1))
         self._due_min = int(self._due.min()) if self._refresh else 1 << 62
         self._next_bank = np.zeros((n, s.ranks), dtype=np.int64)

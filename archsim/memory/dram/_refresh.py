@@ -30,6 +30,15 @@ def register_refresh(name: str):
     return deco
 
 
+def initial_dues(spec, refresh: str) -> list[int]:
+    """First refresh due cycle (tCK) of each rank: ``all_bank`` ranks staggered as DRAMsim3's
+    RANK_LEVEL_STAGGERED (rank r due at (r+1) tREFI/ranks; tREFI for one rank), ``per_bank`` at
+    tREFIb + r tREFIb/ranks.  The controller and the fast transfer path both start from these."""
+    if refresh == "per_bank":
+        return [spec.tREFIb + r * spec.tREFIb // spec.ranks for r in range(spec.ranks)]
+    return [(r + 1) * (spec.tREFI // spec.ranks) for r in range(spec.ranks)]
+
+
 @register_refresh("none")
 class NoRefresh:
     """Never refreshes."""
@@ -59,7 +68,7 @@ class AllBankRefresh(NoRefresh):
     def __init__(self, c: ChannelController) -> None:
         super().__init__(c)
         s = c.spec
-        self.due = [(r + 1) * (s.tREFI // s.ranks) for r in range(s.ranks)]  # DRAMsim3 RANK_LEVEL_STAGGERED
+        self.due = initial_dues(s, "all_bank")
         self.pending: list[int] = []
 
     def next_due(self) -> int:
@@ -108,7 +117,7 @@ class PerBankRefresh(NoRefresh):
         if s.tREFIb == 0:
             raise ConfigError(f"refresh must be all_bank or none for {s.name} (no per-bank refresh: tREFIb is 0), "
                               "not 'per_bank'")
-        self.due = [s.tREFIb + r * s.tREFIb // s.ranks for r in range(s.ranks)]
+        self.due = initial_dues(s, "per_bank")
         self.next_bank = [0] * s.ranks
         self.pending: dict[int, int] = {}  # rank -> flat bank
 
