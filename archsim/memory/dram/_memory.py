@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from archsim.core.clock import Clock
-from archsim.core.errors import ConfigError, SimulationError, require_nonneg_int
+from archsim.core.errors import MAX_INT, ConfigError, SimulationError, require_nonneg_int
 from archsim.core.fields import check_field_names
 from archsim.memory.dram._bank import BankStates
 from archsim.memory.dram._commands import PRE, RD, REF, REFB, WR
@@ -123,9 +123,11 @@ class DramMemory:
     def transfer(self, start_cycle: int, address: int, nbytes: int, write: bool) -> int:
         """Move ``nbytes`` from byte ``address`` requested at core cycle ``start_cycle``; return the core cycle
         at which the last byte arrived (read) or was written (write)."""
-        require_nonneg_int("start_cycle", start_cycle)
-        require_nonneg_int("address", address)
-        require_nonneg_int("nbytes", nbytes)
+        if not (type(start_cycle) is int and type(address) is int and type(nbytes) is int  # noqa: E721 - fast path
+                and start_cycle >= 0 and address >= 0 and nbytes >= 0 and max(start_cycle, address, nbytes) <= MAX_INT):
+            require_nonneg_int("start_cycle", start_cycle)
+            require_nonneg_int("address", address)
+            require_nonneg_int("nbytes", nbytes)
         if start_cycle < self._last_start:
             raise ConfigError(f"start_cycle must be non-decreasing, not {start_cycle} after {self._last_start}")
         self._last_start = start_cycle
@@ -135,6 +137,15 @@ class DramMemory:
         t0 = -(-start_cycle * n // d)
         end = self._exact(t0, address, nbytes, write) if self.exact else self._fast(t0, address, nbytes, write)
         return max(start_cycle, -(-end * d // n))
+
+    def min_cycles(self, nbytes: int) -> int:
+        """A lower bound on the core cycles any sequence of transfers moving ``nbytes`` in total takes from cycle 0
+        (every burst occupies its channel's data bus ``burst_cycles`` tCK; channels in parallel).  Used to skip
+        schedules that cannot win (:meth:`archsim.arch.systolic.SystolicArray.run`)."""
+        s = self.spec
+        tck = (max(0, int(nbytes)) // s.access_bytes) * s.burst_cycles // s.n_channels
+        n, d = self._to_dram
+        return tck * d // n
 
     def _exact(self, t0: int, address: int, nbytes: int, write: bool) -> int:
         sysm = self._system
