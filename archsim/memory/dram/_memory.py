@@ -23,7 +23,7 @@ from archsim.memory.dram._refresh import initial_dues
 from archsim.memory.dram._spec import DramSpec, load_spec
 from archsim.memory.dram._stream import StreamModel, stream_addresses
 from archsim.memory.dram._system import DramSystem
-from archsim.memory.dram._transfer import ChannelTransitions
+from archsim.memory.dram._transfer import ChannelTransitions, _store
 
 _TRANSITIONS: dict[tuple, ChannelTransitions] = {}
 
@@ -254,6 +254,69 @@ class DramMemory:
 
     # ------------------------------------------------------------------ refresh on the fast path
     def _catch_up(self, c: int, limit: int, strict: bool, force: bool = False) -> None:
+        """:meth:`_catch_up_sim`, memoized on channel ``c``'s state relative to its earliest due refresh.
+
+        The outcome is a function of: the time horizons relative to ``ref`` (the earliest due), clipped at
+        the layout's floor (every command it issues is at or after a due cycle, so a horizon already passed
+        cannot delay it), which banks are open and in which order they would be precharged (the controller
+        sorts them by their PRE horizon, which clipping could tie), the dues and ``limit`` relative to
+        ``ref``, the per-bank round-robin position, the last command cycle if at or after ``ref``, and the
+        flags.  Open rows and row hits are not changed (PRE closes a bank and keeps its hit count), so they
+        are restored from the input.  Replays are exact; horizons below ``ref`` come back clipped, which no
+        later command can tell apart (they all issue at or after ``ref``)."""
+        due = self._due[c]
+        ref = int(due.min())
+        bound = limit - 1 if strict else limit
+        if ref > bound:        # nothing due: the state is unchanged
+            if force:
+                self._stalled.pop(c, None)
+            return
+        tr, lay = self._trans, self._trans.layout
+        tm, (o0, o1) = lay.times, lay.open
+        vec = self._S[c]
+        rel = np.maximum(vec[:tm] - ref, lay.lo)
+        rows = vec[o0:o1]
+        is_open = rows >= 0
+        b0, b1 = lay.b_pre
+        pre = vec[b0:b1]
+        perm = np.argsort(pre, kind="stable")
+        order = perm[is_open[perm]]
+        now0 = int(self._now[c])
+        key = (rel.tobytes(), is_open.tobytes(), order.tobytes(), (due - ref).tobytes(), bound - ref,
+               self._next_bank[c].tobytes(), max(now0 - ref, -1), strict, force)
+        hit = tr.catch_ups.get(key)
+        if hit is None:
+            cnt0 = (self._counts["PRE"], self._counts["REF"], self._counts["REFB"])
+            self._catch_up_sim(c, limit, strict, force)
+            after = self._S[c]
+            now1 = int(self._now[c])
+            hit = (after[:tm] - ref, after[o0:o1] >= 0,
+                   (self._counts["PRE"] - cnt0[0], self._counts["REF"] - cnt0[1], self._counts["REFB"] - cnt0[2]),
+                   self._due[c] - ref, self._next_bank[c].copy(), now1 - ref if now1 != now0 else None,
+                   self._stalled.get(c) == limit and c in self._stalled)
+            _store(tr.catch_ups, key, hit)
+            tr.catch_up_misses += 1
+            return
+        tr.catch_up_hits += 1
+        t_after, open_after, cnt, due_after, nb_after, now_rel, stalled = hit
+        new = vec.copy()
+        new[:tm] = t_after + ref
+        new[o0:o1] = np.where(open_after, rows, -1)
+        self._S[c] = new
+        self._counts["PRE"] += cnt[0]
+        self._counts["REF"] += cnt[1]
+        self._counts["REFB"] += cnt[2]
+        self._due[c] = due_after + ref
+        self._next_bank[c] = nb_after
+        if now_rel is not None:
+            self._now[c] = max(now0, now_rel + ref)
+        if force:
+            self._stalled.pop(c, None)
+        elif stalled:
+            self._stalled[c] = limit
+        self._due_min = int(self._due.min())
+
+    def _catch_up_sim(self, c: int, limit: int, strict: bool, force: bool = False) -> None:
         """Issue channel ``c``'s refreshes due before ``limit`` (``strict``) or at it, on an idle channel, as
         the controller's refresh manager does: the rank's (bank's) open rows are precharged one command at a
         time, then REF (REFB) issues when the timing table allows; the commands are applied with

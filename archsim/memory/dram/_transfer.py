@@ -169,6 +169,9 @@ class ChannelTransitions:
         self._fits: dict[tuple, tuple | None] = {}
         self.hits = 0
         self.misses = 0
+        self.catch_ups: dict[tuple, tuple] = {}   # DramMemory._catch_up outcomes (refreshes in idle gaps)
+        self.catch_up_hits = 0
+        self.catch_up_misses = 0
 
     # ------------------------------------------------------------------ shapes
     def shape_key(self, address: int, nbytes: int, write: bool) -> tuple:
