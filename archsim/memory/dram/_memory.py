@@ -208,21 +208,24 @@ class DramMemory:
         else:
             base = 0
         delay = None
-        if tr.approximate(shape):
+        if tr.approximate_shape(shape):
             # long per-channel request lists: the outcome from the relaxed state (same open rows), started
             # when the channel's command bus and data bus (rank column horizon) allow
             a_, b_ = lay.col("hr", WR if write else RD)
             delay = np.maximum(rel[:, a_:b_].max(axis=1), rel[:, lay.cmd])
             rel[:, :tm] = lay.lo
             a = a + delay
-        ends, lasts, cnt, after = tr.outcomes(shape, rel, address, nbytes, write)
+        ends, lasts, cnt, after, tot = tr.outcomes_totals(shape, rel, address, nbytes, write)
         shift = None
         if refresh:
-            due = self._due[chans]
-            inside = (due <= (a + lasts)[:, None]).any(axis=1)
-            if inside.any():
-                ends, lasts, cnt, after = ends.copy(), lasts.copy(), cnt.copy(), after.copy()
-                shift = self._inside(chans, a, inside, shape, rel, ends, lasts, cnt, after, address, nbytes, write)
+            last_cmd = a + lasts
+            if self._due_min <= int(last_cmd.max()):
+                inside = (self._due[chans] <= last_cmd[:, None]).any(axis=1)
+                if inside.any():
+                    ends, lasts, cnt, after = ends.copy(), lasts.copy(), cnt.copy(), after.copy()
+                    shift = self._inside(chans, a, inside, shape, rel, ends, lasts, cnt, after, address, nbytes,
+                                         write)
+                    tot = cnt.sum(axis=0).tolist()
         new = after.copy()
         off = a if shift is None else a + shift
         new[:, :tm] += off[:, None]
@@ -233,7 +236,6 @@ class DramMemory:
         self._S[chans] = new
         self._now[chans] = lasts + off
         end = int((ends + off).max())
-        tot = cnt.sum(axis=0).tolist()
         c = self._counts
         c["ACT"] += tot[0]
         c["PRE"] += tot[1]

@@ -166,6 +166,8 @@ class ChannelTransitions:
         self._shapes: dict[tuple, tuple] = {}
         self._memo: dict[tuple, tuple] = {}
         self._whole: dict[tuple, tuple] = {}
+        self._whole_tot: dict[tuple, tuple] = {}
+        self._approx: dict[tuple, bool] = {}
         self._fits: dict[tuple, tuple | None] = {}
         self.hits = 0
         self.misses = 0
@@ -240,7 +242,29 @@ class ChannelTransitions:
         then taken from the relaxed state (see :class:`DramMemory`), not keyed on every horizon."""
         return max((v[3] for v in shape[2].values()), default=0) > EXACT_STATE_BURSTS
 
+    def approximate_shape(self, shape: tuple) -> bool:
+        """:meth:`approximate`, memoized per shape."""
+        hit = self._approx.get(shape[0])
+        if hit is None:
+            hit = self._approx[shape[0]] = self.approximate(shape)
+        return hit
+
     # ------------------------------------------------------------------ outcomes
+    def outcomes_totals(self, shape: tuple, rel: np.ndarray, address: int, nbytes: int, write: bool) -> tuple:
+        """:meth:`outcomes` plus the (ACT, PRE, RD, WR) totals over the channels (a list), memoized with it."""
+        key = (shape[0], hashlib.blake2b(rel.tobytes(), digest_size=16).digest())
+        hit = self._whole_tot.get(key)
+        if hit is not None:
+            self.hits += 1
+            return hit[0], hit[1], hit[2], hit[3].astype(np.int64), hit[4]
+        ends, lasts, cnt, after = self._outcomes(shape, rel, address, nbytes, write)
+        # stored compactly: int32, times floored far in the past (no later command can tell them apart: the
+        # channel's next arrival or refresh is never AFTER_FLOOR tCK before this arrival)
+        small = after.copy()
+        np.maximum(small[:, :self.layout.times], AFTER_FLOOR, out=small[:, :self.layout.times])
+        _store(self._whole_tot, key, (ends, lasts, cnt, small.astype(np.int32), cnt.sum(axis=0).tolist()), MAX_WHOLE)
+        return ends, lasts, cnt, small, cnt.sum(axis=0).tolist()
+
     def outcome(self, shape: tuple, c: int, rel: np.ndarray, address: int, nbytes: int, write: bool) -> tuple:
         """Outcome of ``shape`` on channel ``c`` from normalized state ``rel``:
         ``(end, last command, (ACT, PRE, RD, WR), state after)``, times relative to the arrival."""
@@ -270,11 +294,14 @@ class ChannelTransitions:
         if hit is not None:
             self.hits += 1
             return hit
-        outs = [self.outcome(shape, c, rel[i], address, nbytes, write) for i, c in enumerate(shape[1].tolist())]
-        res = (np.asarray([o[0] for o in outs], dtype=np.int64), np.asarray([o[1] for o in outs], dtype=np.int64),
-               np.asarray([o[2] for o in outs], dtype=np.int64), np.stack([o[3] for o in outs]))
+        res = self._outcomes(shape, rel, address, nbytes, write)
         _store(self._whole, key, res, MAX_WHOLE)
         return res
+
+    def _outcomes(self, shape: tuple, rel: np.ndarray, address: int, nbytes: int, write: bool) -> tuple:
+        outs = [self.outcome(shape, c, rel[i], address, nbytes, write) for i, c in enumerate(shape[1].tolist())]
+        return (np.asarray([o[0] for o in outs], dtype=np.int64), np.asarray([o[1] for o in outs], dtype=np.int64),
+                np.asarray([o[2] for o in outs], dtype=np.int64), np.stack([o[3] for o in outs]))
 
     def outcome_refresh(self, shape: tuple, c: int, rel: np.ndarray, dues: tuple, next_bank: tuple) -> tuple | None:
         """Outcome of ``shape`` on channel ``c`` with refreshes falling due while it is served: the controller
@@ -361,6 +388,9 @@ class ChannelTransitions:
 #: time; bounds memory over long sweeps).  Per-channel entries take ~1-2 KB, whole-transfer entries one
 #: state vector per channel (~20 KB on HBM2): a 200-design sweep reached 2.6 GB peak RSS with 100k of each.
 MAX_MEMO = 40_000
+#: floor of the relative times of a whole-transfer outcome's stored state (int32; ~1 s of DRAM time before the
+#: transfer's arrival, where every horizon is long passed and every ACT-window entry expired)
+AFTER_FLOOR = -(1 << 30)
 MAX_WHOLE = 4_000
 
 
