@@ -90,6 +90,28 @@ class StateLayout:
         b = self.slices
         self.b_act, self.b_pre = b[("hb", ACT)], b[("hb", PRE)]
 
+        # neutral values of the columns of a bank (group) a request list does not touch: horizon floor, closed
+        self.neutral = np.concatenate([self.lo, -np.ones(self.nb, dtype=np.int64), np.zeros(self.nb, dtype=np.int64)])
+        self.bank_bg = list(bs.bank_bg)
+
+    def untouched(self, banks: np.ndarray) -> np.ndarray:
+        """Boolean mask of the columns only banks (bank groups) outside ``banks`` own: per-bank horizons, open
+        row and row hits, per-bank-group horizons.  Rank and channel horizons, ACT windows and command buses
+        are shared (and commands update other ranks' horizons), so they are never in the mask."""
+        used = set(np.asarray(banks).tolist())
+        groups = {self.bank_bg[b] for b in used}
+        mask = np.zeros(self.width, dtype=bool)
+        for (name, _code), (a, b) in self.slices.items():
+            if name == "hb":
+                mask[a:b] = [i not in used for i in range(b - a)]
+            elif name == "hg":
+                mask[a:b] = [g not in groups for g in range(b - a)]
+        o0, o1 = self.open
+        h0, h1 = self.hits
+        mask[o0:o1] = [i not in used for i in range(self.nb)]
+        mask[h0:h1] = mask[o0:o1]
+        return mask
+
     def col(self, name: str, code: int) -> tuple[int, int]:
         """Columns of horizon list ``name`` (``hb``/``hg``/``hr``) for command ``code``."""
         return self.slices[(name, code)]
@@ -168,6 +190,7 @@ class ChannelTransitions:
         self._whole: dict[tuple, tuple] = {}
         self._whole_tot: dict[tuple, tuple] = {}
         self._approx: dict[tuple, bool] = {}
+        self._free: dict[bytes, np.ndarray] = {}
         self._fits: dict[tuple, tuple | None] = {}
         self.hits = 0
         self.misses = 0
@@ -269,21 +292,39 @@ class ChannelTransitions:
         """Outcome of ``shape`` on channel ``c`` from normalized state ``rel``:
         ``(end, last command, (ACT, PRE, RD, WR), state after)``, times relative to the arrival."""
         banks, rows, digest, n = shape[2][c]
-        key = (write, digest, rel.tobytes()) if banks is not None else (write, shape[4], digest, rel.tobytes())
+        free = None
+        if banks is not None:
+            # columns of the banks and bank groups this list does not touch: the controller (refresh off) issues
+            # no command there and reads them for no other bank, so they do not enter the key and come back
+            # unchanged (restored from ``rel`` below)
+            free = self._free.get(digest)
+            if free is None:
+                free = self._free[digest] = self.layout.untouched(banks)
+            rel_in = rel
+            rel = rel.copy()
+            rel[free] = self.layout.neutral[free]
+            key = (write, digest, rel.tobytes())
+        else:
+            key = (write, shape[4], digest, rel.tobytes())
         hit = self._memo.get(key)
         if hit is not None:
             self.hits += 1
+        else:
+            self.misses += 1
+            res = None
+            if n > LONG_BURSTS and self.streams.period:
+                res = self._extrapolate(c, rel, address, nbytes, write)
+            if res is None:
+                if banks is None:
+                    banks, rows = self.requests(address, nbytes, write, c)
+                res = self._run(c, rel, banks, rows, write)
+            _store(self._memo, key, res)
+            hit = res
+        if free is None:
             return hit
-        self.misses += 1
-        res = None
-        if n > LONG_BURSTS and self.streams.period:
-            res = self._extrapolate(c, rel, address, nbytes, write)
-        if res is None:
-            if banks is None:
-                banks, rows = self.requests(address, nbytes, write, c)
-            res = self._run(c, rel, banks, rows, write)
-        _store(self._memo, key, res)
-        return res
+        after = hit[3].copy()
+        after[free] = rel_in[free]
+        return hit[0], hit[1], hit[2], after
 
     def outcomes(self, shape: tuple, rel: np.ndarray, address: int, nbytes: int, write: bool) -> tuple:
         """Outcomes of ``shape`` on all its channels (``rel``: one normalized state per row, channels as in
