@@ -275,7 +275,7 @@ class ChannelTransitions:
     # ------------------------------------------------------------------ outcomes
     def outcomes_totals(self, shape: tuple, rel: np.ndarray, address: int, nbytes: int, write: bool) -> tuple:
         """:meth:`outcomes` plus the (ACT, PRE, RD, WR) totals over the channels (a list), memoized with it."""
-        key = (shape[0], hashlib.blake2b(rel.tobytes(), digest_size=16).digest())
+        key = (shape[0], _digest(rel))
         hit = self._whole_tot.get(key)
         if hit is not None:
             self.hits += 1
@@ -433,6 +433,14 @@ MAX_MEMO = 40_000
 #: transfer's arrival, where every horizon is long passed and every ACT-window entry expired)
 AFTER_FLOOR = -(1 << 30)
 MAX_WHOLE = 4_000
+
+
+def _digest(rel: np.ndarray) -> bytes:
+    """SHA-1 of a state matrix (as int32 when every value fits: half the bytes to hash; the width is part of
+    the hashed text, so the two encodings never collide)."""
+    if int(rel.max()) < (1 << 31) and int(rel.min()) >= -(1 << 31):
+        return hashlib.sha1(rel.astype(np.int32).tobytes()).digest()
+    return hashlib.sha1(b"i64" + rel.tobytes()).digest()
 
 
 def _store(memo: dict, key: tuple, value: tuple, cap: int = MAX_MEMO) -> None:
