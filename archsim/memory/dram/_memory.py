@@ -190,13 +190,14 @@ class DramMemory:
                     del self._stalled[c]
                 else:
                     self._catch_up(c, lim, strict=False, force=True)
-        a = self._now[chans]
+        full = chans.size == self._S.shape[0]       # every channel (chans is sorted): plain copies, no gathers
+        a = self._now.copy() if full else self._now[chans]
         np.maximum(a, t0, out=a)
         if refresh and self._due_min < int(a.max()):
             # refreshes that fell due while a channel idled issue before the transfer's requests
             for i, c in enumerate(chans.tolist()):
                 self._catch_up(c, int(a[i]), strict=True)
-        S = self._S[chans]
+        S = self._S if full else self._S[chans]
         tm, (o0, o1) = lay.times, lay.open
         rel = S.copy()
         np.maximum(S[:, :tm] - a[:, None], lay.lo, out=rel[:, :tm])
@@ -226,15 +227,19 @@ class DramMemory:
                     shift = self._inside(chans, a, inside, shape, rel, ends, lasts, cnt, after, address, nbytes,
                                          write)
                     tot = cnt.sum(axis=0).tolist()
-        new = after.copy()
+        new = after                                   # a fresh array (outcomes_totals / the copy above)
         off = a if shift is None else a + shift
         new[:, :tm] += off[:, None]
         o_after = after[:, o0:o1]
         if tr.streams.period:
             new[:, o0:o1] = np.where(o_after == tr.sentinel, orow,
                                      np.where(o_after < 0, -1, (o_after + base) & tr.row_mask))
-        self._S[chans] = new
-        self._now[chans] = lasts + off
+        if full:
+            self._S = new
+            self._now = lasts + off
+        else:
+            self._S[chans] = new
+            self._now[chans] = lasts + off
         end = int((ends + off).max())
         c = self._counts
         c["ACT"] += tot[0]
