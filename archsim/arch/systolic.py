@@ -318,6 +318,19 @@ class SystolicArray(DesignBase):
             dram_read_bytes=int(df["dram_read_bytes"].sum()), dram_write_bytes=int(df["dram_write_bytes"].sum()),
             **{col: int(df[col].sum()) for col in _STALL_COLS})
 
+    def op_totals(self, op: Op, exact: bool = False) -> dict[str, Any]:
+        """Return one op's result row without building a Result: cycles, MACs, SRAM/DRAM bytes, stall
+        cycles and counts (the per-op values :meth:`run` reports, x ``op.count``), on an idle array and the
+        design's own memory.  The cheap path for callers that run many single ops (the NPU's core tiles)."""
+        from archsim.core.fields import strict_bool
+
+        exact = strict_bool("exact", exact)
+        if exact:
+            self._check_exact_size([op])
+        port = self.memory_port()
+        base = self._run_matrix(op, exact, port, True) if op.is_matrix else self._run_vector(op, port)
+        return {k: v * op.count if (k in _SUM_COLS or k.startswith("dram_")) else v for k, v in base.items()}
+
     def _run_matrix(self, op: Op, exact: bool, port: MemoryPort, own_port: bool = False) -> dict:
         a_b, b_b, o_b = (PRECISION_BYTES[p] for p in (op.a_precision, op.b_precision, op.out_precision))
         i, f, _ = self.buffers()

@@ -759,8 +759,7 @@ def _tile_run(arr: SystolicArray, op: Op, exact: bool) -> dict:
     key = (arr, op.M, op.K, op.N, op.a_precision, op.b_precision, op.out_precision, exact)
     r = _TILE_MEMO.get(key)
     if r is None:
-        res = arr.run(op, exact=exact)
-        rec = res.ops.iloc[0].to_dict()
+        rec = arr.op_totals(op, exact=exact)  # no Result/DataFrame/schedule per tile (serving runs thousands)
         r = {k: int(v) for k, v in rec.items() if isinstance(v, (int, float)) and k.endswith(
             ("_cycles", "_bytes", "_count", "macs")) or k == "cycles"}
         if len(_TILE_MEMO) > 4096:
