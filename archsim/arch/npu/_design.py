@@ -330,7 +330,7 @@ class NpuDesign(DesignBase):
         arr = self._core_array()
         parts = [
             {"name": "pe_array", "kind": "mac_array", "count": self.pes, "a_precision": self.a_precision,
-             "b_precision": self.b_precision, "acc_precision": arr.pe.acc_precision},
+             "b_precision": self.b_precision, "acc_precision": arr.mac_pe.acc_precision},
             {"name": "pe_rf", "kind": "register_file", "count": self.pes, "width_bits": 16},
             {"name": "vector_unit", "kind": "vector_unit", "count": self.cores * self.vector_lanes,
              "precision": "fp32"},
