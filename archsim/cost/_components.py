@@ -424,8 +424,9 @@ class Dram(CostModel):
         return self.device
 
     def uses_commands(self, ops: pd.DataFrame) -> bool:
-        """True if the IDD method prices commands for these ops (an IDD table and command counts reported)."""
-        return self.device is not None and any(c in ops.columns for c in _CMD_COLUMNS[:3])
+        """True if the IDD method prices commands for these ops (an IDD table, RD/WR counts reported; ACT counts
+        alone, as PIM designs report for in-bank compute, leave the bytes priced per burst)."""
+        return self.device is not None and any(c in ops.columns for c in _CMD_COLUMNS[1:3])
 
     def columns(self) -> tuple[str, ...]:
         if self.not_modelled:
