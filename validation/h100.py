@@ -77,14 +77,49 @@ def errors(d, rows: list[dict]) -> list[dict]:
     return out
 
 
-def fit_kernel_floor(rows: list[dict], grid_ns=tuple(range(0, 6001, 250))) -> float:
+#: tensor-core precisions whose sustained rate is measured (``mac_efficiency``): measured dtype -> archsim key
+TENSOR = {"bf16": "bf16", "fp16": "fp16", "fp8": "fp8_e4m3", "tf32": "tf32"}
+
+
+def _median_log_error(pred_us: np.ndarray, meas_us: np.ndarray) -> float:
+    return float(np.median(np.abs(np.log(pred_us / meas_us))))
+
+
+def fit_kernel_floor(rows: list[dict], grid_ns=tuple(range(0, 6001, 250)), **fields) -> float:
     """Return the ``kernel_floor_ns`` (on ``grid_ns``) minimising the median |log(pred / measured)| over
-    ``rows`` (the fit half): one value for every shape and precision."""
-    base = design(kernel_floor_ns=0.0)
+    ``rows`` (the fit half): one value for every shape and precision (the preset's other fields, or ``fields``)."""
+    base = design(kernel_floor_ns=0.0, **fields)
     pred0 = np.array([predict_gemm_us(base, r) for r in rows])
     meas = np.array([r["us"] for r in rows])
-    best = min(grid_ns, key=lambda f: float(np.median(np.abs(np.log((pred0 + f / 1e3) / meas)))))
-    return float(best)
+    return float(min(grid_ns, key=lambda f: _median_log_error(pred0 + f / 1e3, meas)))
+
+
+def fit_mac_efficiency(rows: list[dict], dtype: str, grid=tuple(round(0.5 + 0.01 * i, 2) for i in range(51)),
+                       **fields) -> float:
+    """Return the ``mac_efficiency`` of ``dtype``'s tensor-core precision (on ``grid``) minimising the median
+    |log(pred / measured)| over the ``dtype`` rows of ``rows`` (the fit half), the other fields as in the preset
+    (or ``fields``): the sustained fraction of the datasheet tensor rate, one value per precision."""
+    rs = [r for r in rows if r["dtype"] == dtype]
+    meas = np.array([r["us"] for r in rs])
+    eff0 = dict(fields.pop("mac_efficiency", design().mac_efficiency))
+
+    def err(e: float) -> float:
+        d = design(mac_efficiency={**eff0, TENSOR[dtype]: e}, **fields)
+        return _median_log_error(np.array([predict_gemm_us(d, r) for r in rs]), meas)
+
+    return float(min(grid, key=err))
+
+
+def fit_parameters(rows: list[dict], rounds: int = 2) -> dict:
+    """Return the fitted ``kernel_floor_ns`` and ``mac_efficiency`` (per tensor precision) on ``rows`` (the fit
+    half) by coordinate descent from the preset: ``rounds`` x (floor, then each precision's efficiency)."""
+    eff = dict(design().mac_efficiency)
+    floor = design().kernel_floor_ns
+    for _ in range(rounds):
+        floor = fit_kernel_floor(rows, mac_efficiency=eff)
+        for dt, key in TENSOR.items():
+            eff[key] = fit_mac_efficiency(rows, dt, mac_efficiency=eff, kernel_floor_ns=floor)
+    return {"kernel_floor_ns": floor, "mac_efficiency": eff}
 
 
 def summary(errs: list[dict]) -> dict[str, dict[str, float]]:
