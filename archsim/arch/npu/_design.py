@@ -6,8 +6,9 @@ tile shapes, split-K) and keeps the fastest.  A work unit (one output tile, one 
 core: the core's tile is cut over its ``arrays_per_core`` arrays and each piece is run by the systolic
 model (:class:`archsim.arch.SystolicArray`, fast or exact) with the core's scratchpad as its double-
 buffered SRAMs and, as its memory port, the core's share of the shared level (L2 if any, else DRAM)
-behind the interconnect.  Units run in waves over the cores; the op takes
-``max(waves x unit cycles, DRAM cycles of the op's traffic) + memory latency + launch overhead``
+behind the interconnect (with ``cluster_multicast``, cores of a cluster share one operand tile fetched once).
+Units run in waves over the cores (``gemm_schedule``: whole waves, stream-K, or the faster of the two); the
+op takes ``max(waves x unit cycles, DRAM cycles of the op's traffic) + memory latency + launch overhead``
 (DMA streams overlap compute across waves: double buffering), plus a split-K reduction phase.
 """
 
