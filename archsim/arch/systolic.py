@@ -44,6 +44,7 @@ from archsim.dataflow.systolic import (
 )
 from archsim.memory.interface import BandwidthMemory, MemoryPort
 from archsim.memory.sram import SramBuffer
+from archsim.pe.array_pe import ArrayPe, array_pe
 from archsim.pe.mac import RF_ACCESSES_PER_PE_OP, MacPE
 from archsim.workloads.op import PRECISION_BYTES, PRECISIONS, VECTOR_FLOPS_PER_ELEMENT, Op
 from archsim.workloads.trace import Trace
@@ -109,6 +110,9 @@ class SystolicArray(DesignBase):
         dataflow: ``os`` | ``ws`` | ``is``.
         a_precision, b_precision: MAC operand formats (the PE hardware; data sizes come from each op).
         mac_depth: MAC pipeline depth, cycles.
+        pe: the PE built at every array position (``archsim.pe.array_pe.ARRAY_PE_OPTIONS``): ``mac`` (the
+            usual MAC) or ``tpe-csa`` (TPE's carry-save bit-weight MAC, int8 only; cycle-equal per MAC to
+            ``mac``, area and energy per MAC scaled by our synthesis of both, docs/microarch.md).
         freq_mhz: core clock, MHz.
         ifmap_sram_bytes, filter_sram_bytes, ofmap_sram_bytes: buffer capacities (bytes, both halves of
             the double buffer); A lives in ifmap, B in filter, partial sums (4-byte) in ofmap.
@@ -133,6 +137,7 @@ class SystolicArray(DesignBase):
     a_precision: str = "int8"
     b_precision: str = "int8"
     mac_depth: int = field(default=1, metadata={"unit": "cycles"})
+    pe: str = "mac"
     freq_mhz: float = 1000.0
     ifmap_sram_bytes: int = 1 << 21
     filter_sram_bytes: int = 1 << 21
@@ -155,6 +160,10 @@ class SystolicArray(DesignBase):
         require_choice("a_precision", self.a_precision, PRECISIONS)
         require_choice("b_precision", self.b_precision, PRECISIONS)
         require_positive_int("mac_depth", self.mac_depth)
+        option = array_pe(self.pe)
+        option.check_precisions(self.a_precision, self.b_precision)
+        if option.lanes != 1:  # the array's timing is one MAC per PE per cycle (docs/microarch.md)
+            raise ConfigError(f"pe {self.pe!r} issues {option.lanes} MACs per cycle; the systolic array takes 1")
         require_positive_number("freq_mhz", self.freq_mhz)
         for buf in ("ifmap", "filter", "ofmap"):
             require_positive_int(f"{buf}_sram_bytes", getattr(self, f"{buf}_sram_bytes"))
@@ -193,9 +202,14 @@ class SystolicArray(DesignBase):
 
     # -- derived parts ---------------------------------------------------
     @property
-    def pe(self) -> MacPE:
-        """The MAC PE of the array."""
+    def mac_pe(self) -> MacPE:
+        """The PE's operand formats, accumulator and pipeline depth (every ``pe`` option has them)."""
         return MacPE(self.a_precision, self.b_precision, self.mac_depth)
+
+    @property
+    def pe_option(self) -> ArrayPe:
+        """The PE option ``pe`` names (its golden model and its cost relative to the usual MAC PE)."""
+        return array_pe(self.pe)
 
     @property
     def clock(self) -> Clock:
@@ -212,7 +226,7 @@ class SystolicArray(DesignBase):
         return (
             SramBuffer("ifmap", self.ifmap_sram_bytes, self.rows * _bits(self.a_precision)),
             SramBuffer("filter", self.filter_sram_bytes, self.cols * _bits(self.b_precision)),
-            SramBuffer("ofmap", self.ofmap_sram_bytes, self.cols * self.pe.acc_bits),
+            SramBuffer("ofmap", self.ofmap_sram_bytes, self.cols * self.mac_pe.acc_bits),
         )
 
     def memory_port(self) -> MemoryPort:
@@ -233,11 +247,15 @@ class SystolicArray(DesignBase):
         mean width of the four accesses of a PE operation (operand write and read: ``a`` bits;
         accumulator read and write: accumulator bits), so ``rf_access_count`` x width is the bits moved.
         """
-        pe = self.pe
+        pe = self.mac_pe
         rf_width = -(-(_bits(self.a_precision) + pe.acc_bits) // 2)
+        mac = {"name": "pe_array", "kind": "mac_array", "count": self.rows * self.cols,
+               "a_precision": self.a_precision, "b_precision": self.b_precision, "acc_precision": pe.acc_precision}
+        if self.pe != "mac":  # area and energy per MAC relative to the usual MAC PE (archsim.pe.array_pe)
+            opt = self.pe_option
+            mac.update(pe=opt.name, area_scale=opt.area_scale, energy_scale=opt.energy_scale, pe_source=opt.source)
         parts = [
-            {"name": "pe_array", "kind": "mac_array", "count": self.rows * self.cols,
-             "a_precision": self.a_precision, "b_precision": self.b_precision, "acc_precision": pe.acc_precision},
+            mac,
             {"name": "pe_rf", "kind": "register_file", "count": self.rows * self.cols, "width_bits": rf_width,
              "entries": PE_RF_ENTRIES},
             {"name": "vector_unit", "kind": "vector_unit", "count": self.lanes, "precision": "fp32"},
@@ -251,7 +269,7 @@ class SystolicArray(DesignBase):
         i, f, o = self.buffers()
         return max_stream_chunk(
             dataflow or self.dataflow, self.rows, self.cols, a_bytes=a_bytes, b_bytes=b_bytes,
-            acc_bytes=self.pe.acc_bytes, ifmap_half=i.half_bytes, filter_half=f.half_bytes, ofmap_half=o.half_bytes,
+            acc_bytes=self.mac_pe.acc_bytes, ifmap_half=i.half_bytes, filter_half=f.half_bytes, ofmap_half=o.half_bytes,
         )
 
     # -- simulation --------------------------------------------------------
@@ -300,6 +318,19 @@ class SystolicArray(DesignBase):
             dram_read_bytes=int(df["dram_read_bytes"].sum()), dram_write_bytes=int(df["dram_write_bytes"].sum()),
             **{col: int(df[col].sum()) for col in _STALL_COLS})
 
+    def op_totals(self, op: Op, exact: bool = False) -> dict[str, Any]:
+        """Return one op's result row without building a Result: cycles, MACs, SRAM/DRAM bytes, stall
+        cycles and counts (the per-op values :meth:`run` reports, x ``op.count``), on an idle array and the
+        design's own memory.  The cheap path for callers that run many single ops (the NPU's core tiles)."""
+        from archsim.core.fields import strict_bool
+
+        exact = strict_bool("exact", exact)
+        if exact:
+            self._check_exact_size([op])
+        port = self.memory_port()
+        base = self._run_matrix(op, exact, port, True) if op.is_matrix else self._run_vector(op, port)
+        return {k: v * op.count if (k in _SUM_COLS or k.startswith("dram_")) else v for k, v in base.items()}
+
     def _run_matrix(self, op: Op, exact: bool, port: MemoryPort, own_port: bool = False) -> dict:
         a_b, b_b, o_b = (PRECISION_BYTES[p] for p in (op.a_precision, op.b_precision, op.out_precision))
         i, f, _ = self.buffers()
@@ -320,7 +351,7 @@ class SystolicArray(DesignBase):
             wanted = [s for s in SCHEDULES if s in cands]
         else:  # an explicit blocked without a smaller block is the default schedule
             wanted = [self.loop_order if self.loop_order in cands else "default"]
-        kw = dict(a_bytes=a_b, b_bytes=b_b, acc_bytes=self.pe.acc_bytes, out_bytes=o_b,
+        kw = dict(a_bytes=a_b, b_bytes=b_b, acc_bytes=self.mac_pe.acc_bytes, out_bytes=o_b,
                   ifmap_half=i.half_bytes, filter_half=f.half_bytes)
 
         def traffic_of(p: Any) -> dict:
@@ -404,7 +435,7 @@ class SystolicArray(DesignBase):
 
     def _check_exact(self, op: Op, plan, timing) -> tuple[int, int]:
         """Run the PE grid with real operands on the controller's schedule; return (pe_ops, w_writes)."""
-        pe = self.pe
+        pe = self.mac_pe
         rng = np.random.default_rng(1234)
         lo, hi = pe.operand_range("a")
         A = rng.integers(lo, hi + 1, size=(op.batch, op.M, op.K))
