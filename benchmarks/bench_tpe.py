@@ -14,7 +14,9 @@ with timing) are printed beside.
 
 ``--section array``: the PE options of the systolic array (``SystolicArray(pe=...)``,
 archsim.pe.array_pe) on the sa128-bf16 preset switched to int8 PEs (``a_precision=b_precision=int8``):
-one int8 GEMM and one Llama-2-7B decode layer (w8a8, int8 KV cache, batch 8, context 1024), priced by
+every PE option (mac, tpe-csa; 4-lane tree4 / tpe-csa4 = the multiplier-adder-tree engine; 16-lane
+tree16 / tpe-csa16 = the 3-D-cube cell) at the same 128 x 128 PEs, on one int8 GEMM and one Llama-2-7B decode
+layer (w8a8, int8 KV cache, batch 8, context 1024), priced by
 archsim.simulate (cycles: fast model; energy and area: archsim.cost, the MAC array's area and energy per
 MAC scaled by the synthesized ratios of archsim.pe.array_pe.TPE_SYNTH_INT8; no Yosys needed).
 
@@ -64,7 +66,8 @@ def array_rows() -> list[dict]:
             with warnings.catch_warnings():  # w8a8 attention bmm is bf16 q x int8 KV: runs as given (noted below)
                 warnings.simplefilter("ignore")
                 s = archsim.simulate(d, ops).summary
-            rows.append({"workload": wname, "pe": pe, "cycles": s["total_cycles"], "energy_uj": s["energy_j"] * 1e6,
+            rows.append({"workload": wname, "pe": pe, "macs_per_cycle": d.macs_per_cycle, "cycles": s["total_cycles"],
+                         "utilization": s["utilization"], "energy_uj": s["energy_j"] * 1e6,
                          "pe_array_energy_uj": s["energy_pe_array_j"] * 1e6, "area_mm2": s["area_mm2"],
                          "pe_array_area_mm2": s["area_pe_array_mm2"]})
     return rows
@@ -78,8 +81,9 @@ def array_section() -> None:
     print(t.to_string(index=False, float_format=lambda x: f"{x:.4f}"))
     print("\nDecode layer = layer 0 of build_trace(llama2-7b, decode, batch 8, context 1024, w8a8, kv int8); its "
           "attention bmm (bf16 q x int8 KV) runs on the int8 PEs as given, MAC energy priced as bf16 x int8 "
-          "times the int8-synthesized ratio (assumption). Cycles are equal by construction: tpe-csa is "
-          "cycle-equal per MAC to the single-cycle MAC (golden models).")
+          "times the int8-synthesized ratio (assumption). A TPE option runs the cycles of the usual PE with as "
+          "many lanes (golden models: ceil(k / lanes) cycles each); 4- and 16-lane PEs give the same 128x128 "
+          "array 4x / 16x the MACs per cycle.")
 
 
 def main() -> None:

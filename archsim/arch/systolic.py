@@ -160,10 +160,7 @@ class SystolicArray(DesignBase):
         require_choice("a_precision", self.a_precision, PRECISIONS)
         require_choice("b_precision", self.b_precision, PRECISIONS)
         require_positive_int("mac_depth", self.mac_depth)
-        option = array_pe(self.pe)
-        option.check_precisions(self.a_precision, self.b_precision)
-        if option.lanes != 1:  # the array's timing is one MAC per PE per cycle (docs/microarch.md)
-            raise ConfigError(f"pe {self.pe!r} issues {option.lanes} MACs per cycle; the systolic array takes 1")
+        array_pe(self.pe).check_precisions(self.a_precision, self.b_precision)
         require_positive_number("freq_mhz", self.freq_mhz)
         for buf in ("ifmap", "filter", "ofmap"):
             require_positive_int(f"{buf}_sram_bytes", getattr(self, f"{buf}_sram_bytes"))
@@ -195,9 +192,10 @@ class SystolicArray(DesignBase):
 
     # -- contract -----------------------------------------------------------
     def peaks(self) -> dict[str, Any]:
-        """Return the roofline peaks: ``flops_per_s`` {the array's precision: 2 x rows x cols x clock, FLOP/s}
-        (one MAC per PE per cycle at any precision) and ``dram_bytes_per_s`` (``memory_bandwidth_gbps``)."""
-        flops = 2.0 * self.rows * self.cols * self.freq_mhz * 1e6
+        """Return the roofline peaks: ``flops_per_s`` {the array's precision: 2 x rows x cols x pe_lanes x clock,
+        FLOP/s} (``pe_lanes`` MACs per PE per cycle at any precision) and ``dram_bytes_per_s``
+        (``memory_bandwidth_gbps``)."""
+        flops = 2.0 * self.macs_per_cycle * self.freq_mhz * 1e6
         return {"flops_per_s": {self.a_precision: flops}, "dram_bytes_per_s": self.memory_bandwidth_gbps * 1e9}
 
     # -- derived parts ---------------------------------------------------
@@ -212,6 +210,20 @@ class SystolicArray(DesignBase):
         return array_pe(self.pe)
 
     @property
+    def pe_lanes(self) -> int:
+        """MACs one PE issues per cycle (operand pairs per beat of its dot product; 1 for a MAC PE)."""
+        return self.pe_option.lanes
+
+    @property
+    def macs_per_cycle(self) -> int:
+        """Peak MACs per cycle of the array: rows x cols x pe_lanes."""
+        return self.rows * self.cols * self.pe_lanes
+
+    def _stream_k(self, K: int) -> int:
+        """Return the reduction length the array steps: ``ceil(K / pe_lanes)`` beats of ``pe_lanes`` elements."""
+        return -(-K // self.pe_lanes)
+
+    @property
     def clock(self) -> Clock:
         """The core clock."""
         return Clock(self.freq_mhz)
@@ -224,8 +236,8 @@ class SystolicArray(DesignBase):
     def buffers(self) -> tuple[SramBuffer, SramBuffer, SramBuffer]:
         """The ifmap, filter and ofmap SRAM buffers."""
         return (
-            SramBuffer("ifmap", self.ifmap_sram_bytes, self.rows * _bits(self.a_precision)),
-            SramBuffer("filter", self.filter_sram_bytes, self.cols * _bits(self.b_precision)),
+            SramBuffer("ifmap", self.ifmap_sram_bytes, self.rows * self.pe_lanes * _bits(self.a_precision)),
+            SramBuffer("filter", self.filter_sram_bytes, self.cols * self.pe_lanes * _bits(self.b_precision)),
             SramBuffer("ofmap", self.ofmap_sram_bytes, self.cols * self.mac_pe.acc_bits),
         )
 
@@ -249,7 +261,7 @@ class SystolicArray(DesignBase):
         """
         pe = self.mac_pe
         rf_width = -(-(_bits(self.a_precision) + pe.acc_bits) // 2)
-        mac = {"name": "pe_array", "kind": "mac_array", "count": self.rows * self.cols,
+        mac = {"name": "pe_array", "kind": "mac_array", "count": self.macs_per_cycle,
                "a_precision": self.a_precision, "b_precision": self.b_precision, "acc_precision": pe.acc_precision}
         if self.pe != "mac":  # area and energy per MAC relative to the usual MAC PE (archsim.pe.array_pe)
             opt = self.pe_option
@@ -303,7 +315,7 @@ class SystolicArray(DesignBase):
                 row[k] = v * op.count if (k in _SUM_COLS or k.startswith("dram_")) else v
             rows.append(row)
         df = pd.DataFrame(rows)
-        pes = self.rows * self.cols
+        pes = self.macs_per_cycle  # MAC units (rows x cols x pe_lanes)
         df["utilization"] = df["macs"] / (pes * df["cycles"])
         df["seconds"] = df["cycles"] / (self.freq_mhz * 1e6)
         total = int(df["cycles"].sum())
@@ -333,15 +345,18 @@ class SystolicArray(DesignBase):
 
     def _run_matrix(self, op: Op, exact: bool, port: MemoryPort, own_port: bool = False) -> dict:
         a_b, b_b, o_b = (PRECISION_BYTES[p] for p in (op.a_precision, op.b_precision, op.out_precision))
+        # a pe_lanes-wide PE consumes pe_lanes K elements per beat: the array steps K' = ceil(K / lanes) beats,
+        # each element of the A/B streams is a vector of pe_lanes operands (docs/microarch.md section 7)
+        K, a_b, b_b = self._stream_k(op.K), a_b * self.pe_lanes, b_b * self.pe_lanes
         i, f, _ = self.buffers()
         R, C, d = self.rows, self.cols, self.mac_depth
-        probe = plan_folds(self.dataflow, R, C, op.M, op.K, op.N, op.batch)
+        probe = plan_folds(self.dataflow, R, C, op.M, K, op.N, op.batch)
         try:
             chunk = self._chunk(a_b, b_b)
         except ConfigError as exc:
             raise ConfigError(f"op {op.name!r}: {exc}") from None
         chunk = 0 if chunk >= probe.stream else chunk
-        block = resident_block_chunk(self.dataflow, R, op.M, op.K, op.N, a_bytes=a_b, b_bytes=b_b,
+        block = resident_block_chunk(self.dataflow, R, op.M, K, op.N, a_bytes=a_b, b_bytes=b_b,
                                      ifmap_half=i.half_bytes, filter_half=f.half_bytes, max_chunk=chunk)
         # candidate schedules: label -> (fold order, stream chunk); blocked = default order with shorter chunks
         cands = {"default": ("default", chunk), "swapped": ("swapped", chunk)}
@@ -360,7 +375,7 @@ class SystolicArray(DesignBase):
         tried = []
         for label in wanted:
             order, mc = cands[label]
-            cand = plan_folds(self.dataflow, R, C, op.M, op.K, op.N, op.batch, mc, order)
+            cand = plan_folds(self.dataflow, R, C, op.M, K, op.N, op.batch, mc, order)
             if cand.folds > EXTRAPOLATE_ABOVE and not exact:  # never materialize per-fold arrays of big plans
                 tried.append((label, cand, None))
                 continue
@@ -423,7 +438,8 @@ class SystolicArray(DesignBase):
         for op in ops:
             if not op.is_matrix:
                 continue
-            cycles = systolic_compute_cycles(self.rows, self.cols, op.M, op.K, op.N, self.dataflow, self.mac_depth,
+            cycles = systolic_compute_cycles(self.rows, self.cols, op.M, self._stream_k(op.K), op.N, self.dataflow,
+                                             self.mac_depth,
                                              op.batch)
             cells = cycles * (self.rows + self.cols)
             if cells > EXACT_MAX_CELLS:
@@ -443,12 +459,23 @@ class SystolicArray(DesignBase):
         B = rng.integers(lo, hi + 1, size=(op.batch, op.K, op.N))
         if not pe.integer:
             A, B = A.astype(np.float64), B.astype(np.float64)
-        sched = systolic_schedule(A, B, self.rows, self.cols, self.dataflow, self.mac_depth, pe.acc_bits,
-                                  starts=np.array(timing.S), preloads=np.array(timing.P), max_chunk=plan.max_chunk,
-                                  order=plan.order)
-        out = simulate_array(sched)
-        got = sched.result(out)
+        # a pe_lanes-wide PE adds its lanes' products into one partial sum: the array's output is the sum of
+        # pe_lanes scalar arrays on the same schedule, lane l carrying elements l, l + lanes, ... of K (zero-padded)
+        L = self.pe_lanes
+        pad = self._stream_k(op.K) * L - op.K
+        Ap, Bp = np.pad(A, ((0, 0), (0, 0), (0, pad))), np.pad(B, ((0, 0), (0, pad), (0, 0)))
+        got, out = None, None
+        for lane in range(L):
+            sched = systolic_schedule(Ap[:, :, lane::L], Bp[:, lane::L, :], self.rows, self.cols, self.dataflow,
+                                      self.mac_depth, pe.acc_bits, starts=np.array(timing.S),
+                                      preloads=np.array(timing.P), max_chunk=plan.max_chunk, order=plan.order)
+            out = simulate_array(sched)
+            part = sched.result(out)
+            got = part if got is None else got + part
         want = A @ B
+        if pe.integer:
+            half = 1 << (pe.acc_bits - 1)
+            got = ((got + half) % (1 << pe.acc_bits)) - half
         if pe.integer:
             half = 1 << (pe.acc_bits - 1)
             want = ((want + half) % (1 << pe.acc_bits)) - half

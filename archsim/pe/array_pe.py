@@ -94,21 +94,33 @@ class ArrayPe:
         return AdderTreeDot(self.lanes, a_bits, b_bits, acc_bits, 1)
 
 
-def _tpe(engine: str) -> dict[str, float]:
-    s = TPE_SYNTH_INT8[engine]
-    return {"area_scale": s["tpe_area_um2"] / s["base_area_um2"],
-            "energy_scale": s["tpe_toggles_per_mac"] / s["base_toggles_per_mac"],
-            "path_scale": s["tpe_path_cells"] / s["base_path_cells"]}
+def _per_mac(engine: str, which: str) -> dict[str, float]:
+    """Area and energy per MAC of ``which`` (``base`` | ``tpe``) PE of ``engine`` relative to the usual 1-lane MAC PE
+    (both from TPE_SYNTH_INT8: same flow, same library); path relative to the 1-lane MAC's."""
+    s, mac = TPE_SYNTH_INT8[engine], TPE_SYNTH_INT8["systolic"]
+    lanes = s["lanes"]
+    return {"area_scale": s[f"{which}_area_um2"] / (lanes * mac["base_area_um2"]),
+            "energy_scale": s[f"{which}_toggles_per_mac"] / mac["base_toggles_per_mac"],
+            "path_scale": s[f"{which}_path_cells"] / mac["base_path_cells"]}
 
 
 #: name -> option (the values ``SystolicArray.pe`` accepts)
 ARRAY_PE_OPTIONS: dict[str, ArrayPe] = {
     "mac": ArrayPe("mac", "archsim.pe.adder_tree.AdderTreeDot",
                    source="the usual MAC PE: archsim.cost MacArray (Horowitz ISSCC 2014 or RTL calibration)"),
-    "tpe-csa": ArrayPe("tpe-csa", "archsim.pe.tpe.CsaDot", 1, (("int8", "int8"),), **_tpe("systolic"),
+    "tpe-csa": ArrayPe("tpe-csa", "archsim.pe.tpe.CsaDot", 1, (("int8", "int8"),), **_per_mac("systolic", "tpe"),
                        source="Wu et al., TPE, HPCA 2025 (our reading, docs/rtl.md); ratios to the usual MAC PE "
                               "from " + TPE_SYNTH_SOURCE),
 }
+for _engine, _n in (("adder_tree", 4), ("cube", 16)):
+    ARRAY_PE_OPTIONS[f"tree{_n}"] = ArrayPe(
+        f"tree{_n}", "archsim.pe.adder_tree.AdderTreeDot", _n, (("int8", "int8"),), **_per_mac(_engine, "base"),
+        source=f"the usual {_n}-lane multiplier-adder-tree PE (AdderTreePE, single cycle); per-MAC ratios to the "
+               f"usual MAC PE from " + TPE_SYNTH_SOURCE)
+    ARRAY_PE_OPTIONS[f"tpe-csa{_n}"] = ArrayPe(
+        f"tpe-csa{_n}", "archsim.pe.tpe.CsaDot", _n, (("int8", "int8"),), **_per_mac(_engine, "tpe"),
+        source=f"Wu et al., TPE, HPCA 2025 (our reading, docs/rtl.md): {_n}-lane carry-save compressor-tree PE "
+               f"({_engine.replace('_', '-')} engine); per-MAC ratios to the usual MAC PE from " + TPE_SYNTH_SOURCE)
 
 
 def array_pe(name: str) -> ArrayPe:
