@@ -2,10 +2,12 @@
 
 Data: validation/data/h100 (measured for this project with validation/gpu/run_all.py: GEMMs in bf16, fp16,
 fp8, tf32, fp32 and whole Llama decoder layers, CUDA-graph replay; see validation/data/h100/README.md) and
-the independent subset ../shared/data/h100/gemm_calibration.csv when present.  One parameter is fitted,
-``kernel_floor_ns``, on the fit half of the GEMMs (validation/h100.py); every other row is held out.
+the independent subset ../shared/data/h100/gemm_calibration.csv when present.  Fitted on the fit half of the
+GEMMs (validation/h100.py): ``kernel_floor_ns`` (one value) and ``mac_efficiency`` (one per tensor-core
+precision); every other row is held out.  DRAM latency and efficiency come from bandwidth.csv.
 
-Run: ``python benchmarks/bench_h100.py [--all]`` (``--all``: print the fit half too)
+Run: ``python benchmarks/bench_h100.py [--all] [--fit]`` (``--all``: print the fit half too; ``--fit``: redo the
+full coordinate-descent fit, a few minutes, and print it beside the preset)
 """
 
 from __future__ import annotations
@@ -38,12 +40,22 @@ def _table(title: str, rows: list[dict]) -> None:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--all", action="store_true")
+    ap.add_argument("--fit", action="store_true")
     args = ap.parse_args()
     t0 = time.perf_counter()
     fit, held = h100.split_halves(h100.load_gemms())
-    floor = h100.fit_kernel_floor(fit)
     d = h100.design()
+    if args.fit:
+        p = h100.fit_parameters(fit)
+        print(f"fit half, coordinate descent: kernel_floor_ns {p['kernel_floor_ns']:.0f}, mac_efficiency "
+              f"{p['mac_efficiency']}")
+    floor = h100.fit_kernel_floor(fit)
     print(f"kernel_floor_ns fitted on the fit half: {floor:.0f} (preset: {d.kernel_floor_ns:.0f})")
+    print(f"mac_efficiency (preset, fitted on the fit half): {d.mac_efficiency}")
+    fixed, gbps = h100.copy_stream_fit()
+    tiny = h100.load_launch()["tiny_add"]
+    print(f"copies 16..256 MiB: t = {fixed:.3f} us + bytes / {gbps:.0f} GB/s; DRAM latency = {fixed:.3f} - "
+          f"{tiny:.3f} (tiny add) = {(fixed - tiny) * 1e3:.0f} ns (preset: {d.memory_latency_ns:.0f})")
     eh = h100.errors(d, held)
     if args.all:
         _table("GEMMs, fit half", h100.errors(d, fit))
