@@ -95,8 +95,24 @@ def main() -> int:
               f"{str(r['causal']):>6} {r['us']:>12.1f} {p:>13.1f} {e:>+8.1%}  {part}")
     for k, es in by_kind.items():
         print(f"  {k}: median |error| {statistics.median(es):.1%}, max {max(es):.1%}")
+    small_models_table(d)
     print(f"\n(simulated in {time.perf_counter() - t0:.1f} s)")
     return 0
+
+
+def small_models_table(d) -> None:
+    """Whole GPT-2/OPT decode steps (batch 1), graph and eager: measured vs modelled (never fitted)."""
+    from validation import small_models
+
+    print("\nWhole-model decode steps, batch 1 (validation/data/h100/small_models.csv; never fitted)")
+    print(f"{'model':>12} {'ctx':>5} {'execution':>9} {'measured us':>12} {'predicted us':>13} {'error':>8}")
+    by_mode: dict[str, list[float]] = {}
+    for r in small_models.table(d):
+        by_mode.setdefault(r["execution"], []).append(abs(r["error"]))
+        print(f"{r['model']:>12} {r['context']:>5} {r['execution']:>9} {r['measured_us']:>12.1f} "
+              f"{r['predicted_us']:>13.1f} {r['error']:>+8.1%}")
+    for m, es in by_mode.items():
+        print(f"  {m}: median |error| {statistics.median(es):.1%}, max {max(es):.1%}")
 
 
 if __name__ == "__main__":
