@@ -186,6 +186,7 @@ class ChannelTransitions:
         self.row_mask = self.mapper.mask["ro"]
         self.sentinel = self.row_mask + 1 if self.streams.period else -2  # "another row" (never requested)
         self._shapes: dict[tuple, tuple] = {}
+        self._shape_bytes = 0
         self._memo: dict[tuple, tuple] = {}
         self._whole: dict[tuple, tuple] = {}
         self._whole_tot: dict[tuple, tuple] = {}
@@ -215,7 +216,12 @@ class ChannelTransitions:
             res = self._long_shape(key, address, nbytes, write)
         else:
             res = self._decode(key, address, nbytes, write)
+        nb = sum(v[0].nbytes + v[1].nbytes for v in res[2].values() if v[0] is not None)
+        if self._shape_bytes + nb > SHAPE_BYTES:   # bound the decoded request lists (a sweep meets many shapes)
+            self._shapes.clear()
+            self._shape_bytes = 0
         self._shapes[key] = res
+        self._shape_bytes += nb
         return res
 
     def _decode(self, key: tuple, address: int, nbytes: int, write: bool) -> tuple:
@@ -232,7 +238,8 @@ class ChannelTransitions:
         per = {}
         for c, a, b in zip(chans.tolist(), starts.tolist(), ends.tolist(), strict=True):
             idx = order[a:b]
-            b_, r_ = bank[idx].astype(np.int64), rows[idx].astype(np.int64)
+            # compact: bank indices fit int16, relative rows int32 (the digest hashes these bytes)
+            b_, r_ = bank[idx].astype(np.int16), rows[idx].astype(np.int32)
             # channels that receive the same requests (a contiguous stream spreads evenly) share outcomes
             per[c] = (b_, r_, hashlib.blake2b(b_.tobytes() + r_.tobytes(), digest_size=16).digest(), b - a)
         span = int(rows.max()) + 1 if rows.size else 0
@@ -429,6 +436,8 @@ class ChannelTransitions:
 #: time; bounds memory over long sweeps).  Per-channel entries take ~1-2 KB, whole-transfer entries one
 #: state vector per channel (~20 KB on HBM2): a 200-design sweep reached 2.6 GB peak RSS with 100k of each.
 MAX_MEMO = 40_000
+#: bytes of decoded per-channel request lists kept by the shape table before it is emptied
+SHAPE_BYTES = 64 << 20
 #: floor of the relative times of a whole-transfer outcome's stored state (int32; ~1 s of DRAM time before the
 #: transfer's arrival, where every horizon is long passed and every ACT-window entry expired)
 AFTER_FLOOR = -(1 << 30)
