@@ -155,3 +155,32 @@ def test_dram_memory_options_checked_at_construction():
         archsim.load_design("sa128-bf16", memory={"kind": "dram", "spek": "HBM2-2Gbps"})
     with pytest.raises(ConfigError, match=r"unknown DRAM memory field 'bogus'"):
         archsim.load_design("sa128-bf16", memory={"kind": "dram", "spec": "HBM2-2Gbps", "bogus": 1})
+
+
+def test_npu_scratchpad_bandwidth_bounds_compute():
+    """Regression (issue 15): NpuDesign.scratchpad_gbps had no effect on any result.  The arrays' operand
+    buffers fill through the scratchpad port, so a slow port stretches compute; the default (1e6 GB/s)
+    is never the bound, so every preset's result is unchanged."""
+    op = archsim.Op("g", "gemm", 2048, 2048, 2048)
+
+    def cycles(**kw):
+        return archsim.simulate(archsim.load_design("tpu-v4-like", **kw), op).summary["total_cycles"]
+
+    default, fast, slow, slower = cycles(), cycles(scratchpad_gbps=1e5), cycles(scratchpad_gbps=100.0), \
+        cycles(scratchpad_gbps=10.0)
+    assert default == fast < slow < slower
+    assert slower > 5 * default
+
+
+@pytest.mark.parametrize(("preset", "overrides", "message"), [
+    ("sa128-bf16", {"node_nm": 500}, r"^node_nm must be a number between 5 and 130 \(nm\), not 500$"),
+    ("sa128-bf16", {"dram_standard": "ddr9"}, r"^dram_standard must be one of ddr3, .*, not 'ddr9'$"),
+    ("h100-sxm5-80gb", {"node_nm": 1e-9}, r"^node_nm must be a number between 5 and 130"),
+    ("h100-sxm5-80gb", {"dram_standard": "x"}, r"^dram_standard must be one of"),
+    ("hbm-pim", {"node_nm": 200}, r"^node_nm must be a number between 5 and 130"),
+    ("fpga-u280-dataflow", {"node_nm": 1}, r"^node_nm must be a number between 5 and 130"),
+])
+def test_node_and_dram_standard_checked_at_construction(preset, overrides, message):
+    """Regression (issue 15): node_nm and dram_standard were validated only after the whole run."""
+    with pytest.raises(ConfigError, match=message):
+        archsim.load_design(preset, **overrides)

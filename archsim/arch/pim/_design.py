@@ -37,6 +37,7 @@ from archsim.core.errors import (
 )
 from archsim.core.result import Result, build_result
 from archsim.core.timeline import serial_schedule
+from archsim.core.vocab import check_node
 from archsim.dataflow.gemv_pim import GemvPimPlan, plan_gemv
 from archsim.memory.dram import DramSpec, load_spec
 from archsim.memory.pim import ACT, ACT_AB, MAC_AB, MAC_SB, MODES, PRE, PRE_AB, RDACC, REF, WRGRF, PimChannel, PimSpec
@@ -127,6 +128,7 @@ class PimDesign(DesignBase):
         require_positive_number("host_freq_mhz", self.host_freq_mhz)
         require_positive_int("max_m", self.max_m)
         require_positive_int("node_nm", self.node_nm)
+        check_node(self.node_nm)  # the range archsim.cost prices: checked now, not when the run is priced
         if self.row_buffers == "dual" and self.mode != "all_bank":
             raise ConfigError(f"row_buffers 'dual' needs mode 'all_bank', not {self.mode!r}")
         if self.placement == "bank":
