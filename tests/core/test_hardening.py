@@ -184,3 +184,38 @@ def test_node_and_dram_standard_checked_at_construction(preset, overrides, messa
     """Regression (issue 15): node_nm and dram_standard were validated only after the whole run."""
     with pytest.raises(ConfigError, match=message):
         archsim.load_design(preset, **overrides)
+
+
+def test_op_work_is_bounded_up_front():
+    """Regression (issue 15): an op of 2^140 MACs (dims each legal) crashed in numpy (ValueError) or overflowed."""
+    with pytest.raises(ConfigError, match=r"^op 'g': 1048576 x 1048576 x 1048576 x batch 1024 x count 1024 is beyond "):
+        archsim.Op("g", "gemm", 2**20, 2**20, 2**20, batch=2**10, count=2**10)
+    archsim.Op("g", "gemm", 100000, 4000000, 4000000)  # bench_big_gemm's largest (1.6e18 MACs) stays legal
+
+
+def test_huge_op_on_hetero_keeps_exact_counts():
+    """Regression (issue 15): a 2^62-MAC GEMM on duplex-h100 died in an int64 cast (OverflowError)."""
+    r = archsim.simulate(archsim.load_design("duplex-h100"), archsim.Op("g", "gemm", 2**20, 2**20, 2**22))
+    assert r.summary["total_cycles"] > 0 and int(r.ops["rf_access_count"].sum()) > 2**63
+
+
+@pytest.mark.parametrize(("preset", "overrides", "op", "message"), [
+    ("hbm-pim", {}, ("g", "gemv", 1, 2**28, 2**28), r"^GEMV K=268435456 x N=268435456 needs .* steps per PIM unit"),
+    ("hbm-pim", {}, ("g", "gemv", 1, 4096, 4096, 1, "fp16", "fp16", "fp16", "weight", -1, "none", 2**30),
+     r"^op 'g': 1,073,741,824 repetitions x 8 PIM tiles = .* tile runs, more than the 1,048,576"),
+])
+def test_pim_runs_beyond_the_budget_are_refused_with_an_estimate(preset, overrides, op, message):
+    """Regression (issue 15): PIM GEMVs of 2^56 MACs or 2^30 repetitions hung."""
+    with pytest.raises(ConfigError, match=message):
+        archsim.simulate(archsim.load_design(preset, **overrides), archsim.Op(*op))
+
+
+def test_pim_clocks_that_hung_are_refused():
+    """Regression (issue 15): a PIM unit at 1e-6 MHz, or a DRAM tCK of 1e-300 ns, hung the refresh loop."""
+    with pytest.raises(ConfigError, match=r"^unit_freq_mhz must be at least 0\.01526 MHz"):
+        archsim.load_design("hbm-pim", unit_freq_mhz=1e-6)
+    dram = archsim.load_design("hbm-pim").to_dict()["dram"]
+    with pytest.raises(ConfigError, match=r"^tCK_ns must be a positive number in \[0\.01, "):
+        archsim.load_design("hbm-pim", dram={**dram, "tCK_ns": 1e-300})
+    with pytest.raises(ConfigError, match=r"^col_interval_tck must be a non-negative integer <= 65,536"):
+        archsim.load_design("hbm-pim", col_interval_tck=2**40)

@@ -47,6 +47,9 @@ from archsim.workloads.op import PRECISION_BYTES, VECTOR_FLOPS_PER_ELEMENT, Op
 from archsim.workloads.trace import Trace, as_trace
 
 PLACEMENTS = ("bank", "logic_die")
+#: Most tile runs (repetitions x tiles) of one op on the PIM channel model: 2^20, about 9 minutes at the
+#: ~0.5 ms a tile run measured on a 2-core machine; a larger op is refused up front with the estimate.
+MAX_TILE_RUNS = 2**20
 FALLBACKS = ("host", "error")
 MATRIX_KINDS = ("gemv", "bmm", "gemm")
 _PIM_FIELDS = ("banks_per_unit", "lanes", "precision", "acc_precision", "unit_freq_mhz", "grf_entries",
@@ -279,6 +282,12 @@ class PimDesign(DesignBase):
         pim = self._pim
         plan = self.plan(op)
         used = plan.channels_used
+        runs = op.count * len(plan.tiles)
+        if runs > MAX_TILE_RUNS:  # each repetition is stepped (refresh state carries over): refuse up front
+            raise ConfigError(
+                f"op {op.name!r}: {op.count:,} repetitions x {len(plan.tiles):,} PIM tiles = {runs:,} tile runs, more "
+                f"than the {MAX_TILE_RUNS:,} archsim steps per op (~0.5 ms each: about {runs * 5e-4:.3g} s); "
+                f"lower its count or split it")
         before = dict(channel.counts)
         cycles = 0
         for _ in range(op.count):

@@ -101,7 +101,7 @@ class DramSpec:
             raise ConfigError(f"name must be a non-empty string, not {self.name!r}")
         if not isinstance(self.standard, str) or not self.standard:
             raise ConfigError(f"standard must be a non-empty string, not {self.standard!r}")
-        require_positive_number("tCK_ns", self.tCK_ns)
+        require_positive_number("tCK_ns", self.tCK_ns, 0.01)  # 100 GHz: far above any DRAM command clock
         for f in _POSITIVE_TIMINGS:
             require_positive_int(f, getattr(self, f))
         for f in ("tRCD", "tRCDRD", "tRCDWR", "tRTRS", "tRFCb", "tREFIb", "rtw_turnaround", "tPPD", "t32AW"):
