@@ -31,6 +31,7 @@ from archsim.core.errors import (
     require_positive_int,
     require_positive_number,
 )
+from archsim.core.progress import tick
 from archsim.core.result import Result, build_result
 from archsim.core.timeline import serial_schedule
 from archsim.core.vocab import check_dram_standard, check_node
@@ -277,6 +278,7 @@ class SystolicArray(DesignBase):
             if base is None:
                 base = self._run_matrix(op, exact, port, memory is None) if op.is_matrix else self._run_vector(op, port)
                 memo[key] = base
+            tick()  # progress bar of the CLI, when one is open
             row = {"name": op.name, "kind": op.kind, "M": op.M, "K": op.K, "N": op.N, "batch": op.batch,
                    "count": op.count, "a_precision": op.a_precision, "b_precision": op.b_precision,
                    "out_precision": op.out_precision, "layer": op.layer, "phase": op.phase,

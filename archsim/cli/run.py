@@ -33,6 +33,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(precision=None)  # --gemm: the design's precision; --model: bf16
     p.add_argument("--exact", action="store_true", help="cycle-stepped exact model (small shapes only)")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    p.add_argument("--quiet", action="store_true", help="no progress bar (shown on stderr, when it is a terminal, "
+                   "for runs over a few seconds)")
     p.add_argument("-o", "--output", help="write the per-op table (.csv or .parquet)")
     par = p.add_argument_group("multi-chip systems (e.g. dgx-h100; --tp is the workload's)")
     par.add_argument("--pp", type=int, default=None, help="pipeline stages")
@@ -126,8 +128,10 @@ def _run(args: argparse.Namespace) -> int:
     print(f"running {len(trace)} ops on {getattr(design, 'name', 'design')}"
           f"{' (exact)' if args.exact else ''}", file=sys.stderr)
     from archsim import simulate
+    from archsim.core.progress import progress
 
-    result = simulate(design, trace, exact=args.exact)
+    with progress(len(trace), "run", unit="op", enabled=not args.quiet):
+        result = simulate(design, trace, exact=args.exact)
     if args.output:
         result.write(args.output)
         print(f"wrote {len(result.ops)} rows to {args.output}", file=sys.stderr)

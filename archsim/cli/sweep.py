@@ -36,6 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _sweep(args: argparse.Namespace) -> int:
+    from archsim.core.progress import bar_enabled
     from archsim.study import load_sweep_config, sweep
 
     if Path(args.file).is_dir():
@@ -68,7 +69,7 @@ def _sweep(args: argparse.Namespace) -> int:
         scheduler=scheduler,
         store=store,
         workers=args.workers or cfg.workers,
-        progress=not args.quiet,
+        progress=bar_enabled(not args.quiet),  # off with --quiet or when stderr is not a terminal
         exact=cfg.exact,
     )
     output.parent.mkdir(parents=True, exist_ok=True)

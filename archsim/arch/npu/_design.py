@@ -33,6 +33,7 @@ from archsim.core.errors import (
     require_positive_number,
 )
 from archsim.core.fields import short_repr
+from archsim.core.progress import tick
 from archsim.core.result import Result, build_result
 from archsim.core.vocab import check_dram_standard, check_node
 from archsim.dataflow.attention import DECODE_MODES, causal_block_fraction, decode_partition, plan_fused_attention
@@ -373,11 +374,13 @@ class NpuDesign(DesignBase):
                 base = memo.get(key) or self._run_fused_attention(*group, exact=exact)
                 memo[key] = base
                 rows.append(self._row(_fused_op(*group), base, "fused_attention"))
+                tick(3)  # progress bar of the CLI, when one is open
                 i += 3
                 continue
             key = _key(op)
             if key not in memo:
                 memo[key] = self._run_matrix(op, exact) if op.is_matrix else self._run_vector(op, exact)
+            tick()
             rows.append(self._row(op, memo[key], "cores" if op.is_matrix else "vector"))
             i += 1
         df = pd.DataFrame(rows)

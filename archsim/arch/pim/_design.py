@@ -35,6 +35,7 @@ from archsim.core.errors import (
     require_positive_int,
     require_positive_number,
 )
+from archsim.core.progress import tick
 from archsim.core.result import Result, build_result
 from archsim.core.timeline import serial_schedule
 from archsim.core.vocab import check_node
@@ -234,6 +235,7 @@ class PimDesign(DesignBase):
         rows = []
         for op in trace:
             rows.append(self._run_op(op, channel, exact))
+            tick()  # progress bar of the CLI, when one is open
         ops = pd.DataFrame(rows)
         total = int(ops["cycles"].sum())
         seconds = total * s.tCK_ns * 1e-9
