@@ -219,3 +219,13 @@ def test_pim_clocks_that_hung_are_refused():
         archsim.load_design("hbm-pim", dram={**dram, "tCK_ns": 1e-300})
     with pytest.raises(ConfigError, match=r"^col_interval_tck must be a non-negative integer <= 65,536"):
         archsim.load_design("hbm-pim", col_interval_tck=2**40)
+
+
+def test_serve_request_count_is_bounded(capsys):
+    """Regression (issue 15): --requests 10^14 died in a numpy MemoryError traceback."""
+    from archsim.cli import main
+
+    assert main(["serve", "--design", "h100-sxm5-80gb", "--model", "gpt2", "--rate", "4",
+                 "--requests", str(10**14)]) == 2
+    assert capsys.readouterr().err == (
+        "archsim: error: requests must be a positive integer <= 10,000,000, not 100000000000000\n")
