@@ -229,3 +229,16 @@ def test_serve_request_count_is_bounded(capsys):
                  "--requests", str(10**14)]) == 2
     assert capsys.readouterr().err == (
         "archsim: error: requests must be a positive integer <= 10,000,000, not 100000000000000\n")
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("CL", 2**31, r"^CL must be a positive integer <= 65,536, not 2147483648$"),
+    ("tREFI", 64, r"^tREFI must be greater than tRFC \(\d+ tCK\), not 64$"),
+    ("tREFI", 2**40, r"^tREFI must be a positive integer <= 16,777,216"),
+])
+def test_dram_timings_that_hung_are_refused(field, value, message):
+    """Regression (issue 15, found by the fuzz suite): a 2^31-tCK timing or tREFI <= tRFC hung the controller."""
+    from archsim.memory.dram import get_spec
+
+    with pytest.raises(ConfigError, match=message):
+        get_spec("DDR4-3200").replace(**{field: value})
