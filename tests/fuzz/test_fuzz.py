@@ -114,6 +114,20 @@ def check_result(result) -> None:
     record("checked")
 
 
+def check_peak(design, op, result) -> None:
+    """A result must not compute faster than the design's own peak (PIM once ran at 164 % of it)."""
+    try:
+        peaks = design.peaks().get("flops_per_s") or {}
+    except ConfigError:
+        return
+    seconds = float(result.summary.get("seconds") or 0)
+    if peaks and seconds > 0:
+        achieved = op.flops / seconds
+        if achieved > max(peaks.values()) * (1 + 1e-6):
+            record("impossible")
+            raise AssertionError(f"{achieved:.4g} FLOP/s above the peak {max(peaks.values()):.4g}")
+
+
 def check_summary(s) -> None:
     assert isinstance(s["total_cycles"], (int, np.integer)) and s["total_cycles"] >= 0, s["total_cycles"]
     for key in ("seconds", "energy_j", "area_mm2", "power_w"):
@@ -160,6 +174,7 @@ def test_api_design_fields(preset, data):
     result = expect_clean(archsim.simulate, design, SMALL_OP)
     if result is not None:
         check_result(result)
+        check_peak(design, SMALL_OP, result)
 
 
 @cfg(150)
@@ -284,6 +299,7 @@ def test_design_yaml(tmp_path_factory, data):
         result = expect_clean(archsim.simulate, design, SMALL_OP)
         if result is not None:
             check_result(result)
+            check_peak(design, SMALL_OP, result)
 
 
 def _yamlable(v) -> bool:
