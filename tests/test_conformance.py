@@ -70,6 +70,7 @@ def _random_overrides(name: str, design, n: int = 1) -> list[dict]:
 
 CASES = [(n, {}) for n in PRESETS]
 CASES += [(n, o) for n in PRESETS for o in _random_overrides(n, PRESETS[n][0])]
+CASES += [("gemmini", {"pe": "tpe-csa"}), ("gemmini", {"pe": "tpe-csa4"})]  # PE options (archsim.pe.array_pe)
 IDS = [n + "".join(f"-{k}={v}" for k, v in o.items()) for n, o in CASES]
 
 _RESULTS: dict[str, archsim.Result] = {}

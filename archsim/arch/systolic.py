@@ -46,6 +46,7 @@ from archsim.dataflow.systolic import (
 )
 from archsim.memory.interface import BandwidthMemory, MemoryPort
 from archsim.memory.sram import SramBuffer
+from archsim.pe.array_pe import ArrayPe, array_pe
 from archsim.pe.mac import RF_ACCESSES_PER_PE_OP, MacPE
 from archsim.workloads.op import PRECISION_BYTES, PRECISIONS, VECTOR_FLOPS_PER_ELEMENT, Op
 from archsim.workloads.trace import Trace
@@ -111,6 +112,9 @@ class SystolicArray(DesignBase):
         dataflow: ``os`` | ``ws`` | ``is``.
         a_precision, b_precision: MAC operand formats (the PE hardware; data sizes come from each op).
         mac_depth: MAC pipeline depth, cycles.
+        pe: the PE built at every array position (``archsim.pe.array_pe.ARRAY_PE_OPTIONS``): ``mac`` (the
+            usual MAC) or ``tpe-csa`` (TPE's carry-save bit-weight MAC, int8 only; cycle-equal per MAC to
+            ``mac``, area and energy per MAC scaled by our synthesis of both, docs/microarch.md).
         freq_mhz: core clock, MHz.
         ifmap_sram_bytes, filter_sram_bytes, ofmap_sram_bytes: buffer capacities (bytes, both halves of
             the double buffer); A lives in ifmap, B in filter, partial sums (4-byte) in ofmap.
@@ -135,6 +139,7 @@ class SystolicArray(DesignBase):
     a_precision: str = "int8"
     b_precision: str = "int8"
     mac_depth: int = field(default=1, metadata={"unit": "cycles"})
+    pe: str = "mac"
     freq_mhz: float = 1000.0
     ifmap_sram_bytes: int = 1 << 21
     filter_sram_bytes: int = 1 << 21
@@ -157,6 +162,7 @@ class SystolicArray(DesignBase):
         require_choice("a_precision", self.a_precision, PRECISIONS)
         require_choice("b_precision", self.b_precision, PRECISIONS)
         require_positive_int("mac_depth", self.mac_depth)
+        array_pe(self.pe).check_precisions(self.a_precision, self.b_precision)
         require_positive_number("freq_mhz", self.freq_mhz)
         for buf in ("ifmap", "filter", "ofmap"):
             require_positive_int(f"{buf}_sram_bytes", getattr(self, f"{buf}_sram_bytes"))
@@ -187,16 +193,36 @@ class SystolicArray(DesignBase):
 
     # -- contract -----------------------------------------------------------
     def peaks(self) -> dict[str, Any]:
-        """Return the roofline peaks: ``flops_per_s`` {the array's precision: 2 x rows x cols x clock, FLOP/s}
-        (one MAC per PE per cycle at any precision) and ``dram_bytes_per_s`` (``memory_bandwidth_gbps``)."""
-        flops = 2.0 * self.rows * self.cols * self.freq_mhz * 1e6
+        """Return the roofline peaks: ``flops_per_s`` {the array's precision: 2 x rows x cols x pe_lanes x clock,
+        FLOP/s} (``pe_lanes`` MACs per PE per cycle at any precision) and ``dram_bytes_per_s``
+        (``memory_bandwidth_gbps``)."""
+        flops = 2.0 * self.macs_per_cycle * self.freq_mhz * 1e6
         return {"flops_per_s": {self.a_precision: flops}, "dram_bytes_per_s": self.memory_bandwidth_gbps * 1e9}
 
     # -- derived parts ---------------------------------------------------
     @property
-    def pe(self) -> MacPE:
-        """The MAC PE of the array."""
+    def mac_pe(self) -> MacPE:
+        """The PE's operand formats, accumulator and pipeline depth (every ``pe`` option has them)."""
         return MacPE(self.a_precision, self.b_precision, self.mac_depth)
+
+    @property
+    def pe_option(self) -> ArrayPe:
+        """The PE option ``pe`` names (its golden model and its cost relative to the usual MAC PE)."""
+        return array_pe(self.pe)
+
+    @property
+    def pe_lanes(self) -> int:
+        """MACs one PE issues per cycle (operand pairs per beat of its dot product; 1 for a MAC PE)."""
+        return self.pe_option.lanes
+
+    @property
+    def macs_per_cycle(self) -> int:
+        """Peak MACs per cycle of the array: rows x cols x pe_lanes."""
+        return self.rows * self.cols * self.pe_lanes
+
+    def _stream_k(self, K: int) -> int:
+        """Return the reduction length the array steps: ``ceil(K / pe_lanes)`` beats of ``pe_lanes`` elements."""
+        return -(-K // self.pe_lanes)
 
     @property
     def clock(self) -> Clock:
@@ -211,9 +237,9 @@ class SystolicArray(DesignBase):
     def buffers(self) -> tuple[SramBuffer, SramBuffer, SramBuffer]:
         """The ifmap, filter and ofmap SRAM buffers."""
         return (
-            SramBuffer("ifmap", self.ifmap_sram_bytes, self.rows * _bits(self.a_precision)),
-            SramBuffer("filter", self.filter_sram_bytes, self.cols * _bits(self.b_precision)),
-            SramBuffer("ofmap", self.ofmap_sram_bytes, self.cols * self.pe.acc_bits),
+            SramBuffer("ifmap", self.ifmap_sram_bytes, self.rows * self.pe_lanes * _bits(self.a_precision)),
+            SramBuffer("filter", self.filter_sram_bytes, self.cols * self.pe_lanes * _bits(self.b_precision)),
+            SramBuffer("ofmap", self.ofmap_sram_bytes, self.cols * self.mac_pe.acc_bits),
         )
 
     def memory_port(self) -> MemoryPort:
@@ -234,11 +260,15 @@ class SystolicArray(DesignBase):
         mean width of the four accesses of a PE operation (operand write and read: ``a`` bits;
         accumulator read and write: accumulator bits), so ``rf_access_count`` x width is the bits moved.
         """
-        pe = self.pe
+        pe = self.mac_pe
         rf_width = -(-(_bits(self.a_precision) + pe.acc_bits) // 2)
+        mac = {"name": "pe_array", "kind": "mac_array", "count": self.macs_per_cycle,
+               "a_precision": self.a_precision, "b_precision": self.b_precision, "acc_precision": pe.acc_precision}
+        if self.pe != "mac":  # area and energy per MAC relative to the usual MAC PE (archsim.pe.array_pe)
+            opt = self.pe_option
+            mac.update(pe=opt.name, area_scale=opt.area_scale, energy_scale=opt.energy_scale, pe_source=opt.source)
         parts = [
-            {"name": "pe_array", "kind": "mac_array", "count": self.rows * self.cols,
-             "a_precision": self.a_precision, "b_precision": self.b_precision, "acc_precision": pe.acc_precision},
+            mac,
             {"name": "pe_rf", "kind": "register_file", "count": self.rows * self.cols, "width_bits": rf_width,
              "entries": PE_RF_ENTRIES},
             {"name": "vector_unit", "kind": "vector_unit", "count": self.lanes, "precision": "fp32"},
@@ -252,7 +282,7 @@ class SystolicArray(DesignBase):
         i, f, o = self.buffers()
         return max_stream_chunk(
             dataflow or self.dataflow, self.rows, self.cols, a_bytes=a_bytes, b_bytes=b_bytes,
-            acc_bytes=self.pe.acc_bytes, ifmap_half=i.half_bytes, filter_half=f.half_bytes, ofmap_half=o.half_bytes,
+            acc_bytes=self.mac_pe.acc_bytes, ifmap_half=i.half_bytes, filter_half=f.half_bytes, ofmap_half=o.half_bytes,
         )
 
     # -- simulation --------------------------------------------------------
@@ -287,7 +317,7 @@ class SystolicArray(DesignBase):
                 row[k] = v * op.count if (k in _SUM_COLS or k.startswith("dram_")) else v
             rows.append(row)
         df = pd.DataFrame(rows)
-        pes = self.rows * self.cols
+        pes = self.macs_per_cycle  # MAC units (rows x cols x pe_lanes)
         df["utilization"] = df["macs"] / (pes * df["cycles"])
         df["seconds"] = df["cycles"] / (self.freq_mhz * 1e6)
         total = int(df["cycles"].sum())
@@ -302,17 +332,33 @@ class SystolicArray(DesignBase):
             dram_read_bytes=int(df["dram_read_bytes"].sum()), dram_write_bytes=int(df["dram_write_bytes"].sum()),
             **{col: int(df[col].sum()) for col in _STALL_COLS})
 
+    def op_totals(self, op: Op, exact: bool = False) -> dict[str, Any]:
+        """Return one op's result row without building a Result: cycles, MACs, SRAM/DRAM bytes, stall
+        cycles and counts (the per-op values :meth:`run` reports, x ``op.count``), on an idle array and the
+        design's own memory.  The cheap path for callers that run many single ops (the NPU's core tiles)."""
+        from archsim.core.fields import strict_bool
+
+        exact = strict_bool("exact", exact)
+        if exact:
+            self._check_exact_size([op])
+        port = self.memory_port()
+        base = self._run_matrix(op, exact, port, True) if op.is_matrix else self._run_vector(op, port)
+        return {k: v * op.count if (k in _SUM_COLS or k.startswith("dram_")) else v for k, v in base.items()}
+
     def _run_matrix(self, op: Op, exact: bool, port: MemoryPort, own_port: bool = False) -> dict:
         a_b, b_b, o_b = (PRECISION_BYTES[p] for p in (op.a_precision, op.b_precision, op.out_precision))
+        # a pe_lanes-wide PE consumes pe_lanes K elements per beat: the array steps K' = ceil(K / lanes) beats,
+        # each element of the A/B streams is a vector of pe_lanes operands (docs/microarch.md section 7)
+        K, a_b, b_b = self._stream_k(op.K), a_b * self.pe_lanes, b_b * self.pe_lanes
         i, f, _ = self.buffers()
         R, C, d = self.rows, self.cols, self.mac_depth
-        probe = plan_folds(self.dataflow, R, C, op.M, op.K, op.N, op.batch)
+        probe = plan_folds(self.dataflow, R, C, op.M, K, op.N, op.batch)
         try:
             chunk = self._chunk(a_b, b_b)
         except ConfigError as exc:
             raise ConfigError(f"op {op.name!r}: {exc}") from None
         chunk = 0 if chunk >= probe.stream else chunk
-        block = resident_block_chunk(self.dataflow, R, op.M, op.K, op.N, a_bytes=a_b, b_bytes=b_b,
+        block = resident_block_chunk(self.dataflow, R, op.M, K, op.N, a_bytes=a_b, b_bytes=b_b,
                                      ifmap_half=i.half_bytes, filter_half=f.half_bytes, max_chunk=chunk)
         # candidate schedules: label -> (fold order, stream chunk); blocked = default order with shorter chunks
         cands = {"default": ("default", chunk), "swapped": ("swapped", chunk)}
@@ -322,7 +368,7 @@ class SystolicArray(DesignBase):
             wanted = [s for s in SCHEDULES if s in cands]
         else:  # an explicit blocked without a smaller block is the default schedule
             wanted = [self.loop_order if self.loop_order in cands else "default"]
-        kw = dict(a_bytes=a_b, b_bytes=b_b, acc_bytes=self.pe.acc_bytes, out_bytes=o_b,
+        kw = dict(a_bytes=a_b, b_bytes=b_b, acc_bytes=self.mac_pe.acc_bytes, out_bytes=o_b,
                   ifmap_half=i.half_bytes, filter_half=f.half_bytes)
 
         def traffic_of(p: Any) -> dict:
@@ -331,7 +377,7 @@ class SystolicArray(DesignBase):
         tried = []
         for label in wanted:
             order, mc = cands[label]
-            cand = plan_folds(self.dataflow, R, C, op.M, op.K, op.N, op.batch, mc, order)
+            cand = plan_folds(self.dataflow, R, C, op.M, K, op.N, op.batch, mc, order)
             if cand.folds > EXTRAPOLATE_ABOVE and not exact:  # never materialize per-fold arrays of big plans
                 tried.append((label, cand, None))
                 continue
@@ -394,7 +440,8 @@ class SystolicArray(DesignBase):
         for op in ops:
             if not op.is_matrix:
                 continue
-            cycles = systolic_compute_cycles(self.rows, self.cols, op.M, op.K, op.N, self.dataflow, self.mac_depth,
+            cycles = systolic_compute_cycles(self.rows, self.cols, op.M, self._stream_k(op.K), op.N, self.dataflow,
+                                             self.mac_depth,
                                              op.batch)
             cells = cycles * (self.rows + self.cols)
             if cells > EXACT_MAX_CELLS:
@@ -406,7 +453,7 @@ class SystolicArray(DesignBase):
 
     def _check_exact(self, op: Op, plan, timing) -> tuple[int, int]:
         """Run the PE grid with real operands on the controller's schedule; return (pe_ops, w_writes)."""
-        pe = self.pe
+        pe = self.mac_pe
         rng = np.random.default_rng(1234)
         lo, hi = pe.operand_range("a")
         A = rng.integers(lo, hi + 1, size=(op.batch, op.M, op.K))
@@ -414,12 +461,23 @@ class SystolicArray(DesignBase):
         B = rng.integers(lo, hi + 1, size=(op.batch, op.K, op.N))
         if not pe.integer:
             A, B = A.astype(np.float64), B.astype(np.float64)
-        sched = systolic_schedule(A, B, self.rows, self.cols, self.dataflow, self.mac_depth, pe.acc_bits,
-                                  starts=np.array(timing.S), preloads=np.array(timing.P), max_chunk=plan.max_chunk,
-                                  order=plan.order)
-        out = simulate_array(sched)
-        got = sched.result(out)
+        # a pe_lanes-wide PE adds its lanes' products into one partial sum: the array's output is the sum of
+        # pe_lanes scalar arrays on the same schedule, lane l carrying elements l, l + lanes, ... of K (zero-padded)
+        L = self.pe_lanes
+        pad = self._stream_k(op.K) * L - op.K
+        Ap, Bp = np.pad(A, ((0, 0), (0, 0), (0, pad))), np.pad(B, ((0, 0), (0, pad), (0, 0)))
+        got, out = None, None
+        for lane in range(L):
+            sched = systolic_schedule(Ap[:, :, lane::L], Bp[:, lane::L, :], self.rows, self.cols, self.dataflow,
+                                      self.mac_depth, pe.acc_bits, starts=np.array(timing.S),
+                                      preloads=np.array(timing.P), max_chunk=plan.max_chunk, order=plan.order)
+            out = simulate_array(sched)
+            part = sched.result(out)
+            got = part if got is None else got + part
         want = A @ B
+        if pe.integer:
+            half = 1 << (pe.acc_bits - 1)
+            got = ((got + half) % (1 << pe.acc_bits)) - half
         if pe.integer:
             half = 1 << (pe.acc_bits - 1)
             want = ((want + half) % (1 << pe.acc_bits)) - half

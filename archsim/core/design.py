@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from archsim.core.errors import ConfigError
+from archsim.core.fields import short_repr
 from archsim.core.result import Result
 
 T = TypeVar("T", bound="DesignBase")
@@ -104,7 +105,7 @@ def check_fields(cls: type, data: Mapping[str, Any], what: str = "design") -> No
         ann = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", "")
         check = _TYPE_CHECKS.get(ann)
         if check is not None and not check[0](value):
-            raise ConfigError(f"{key} must be {check[1]}, not {value!r}")
+            raise ConfigError(f"{key} must be {check[1]}, not {short_repr(value)}")
 
 
 class DesignBase:

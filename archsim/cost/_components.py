@@ -135,7 +135,10 @@ class MacArray(CostModel):
     45 nm (derived widths: :mod:`archsim.cost._arith`), times the Stillmaker &
     Baas 2017 energy factor.  The op's ``a_precision``/``b_precision`` columns pick
     the format; the component's own precisions size the area.
-    Spec: ``count`` (MACs), ``a_precision``, ``b_precision``, optional ``acc_precision``.
+    Spec: ``count`` (MACs), ``a_precision``, ``b_precision``, optional ``acc_precision``; optional
+    ``area_scale`` and ``energy_scale`` (default 1): a PE variant's area and energy per MAC relative to
+    the usual MAC PE, applied to the node-scaled figures above (``pe``/``pe_source`` name the variant and
+    the synthesis the ratios come from, e.g. ``SystolicArray(pe="tpe-csa")``).
     """
 
     kind = "mac_array"
@@ -147,12 +150,14 @@ class MacArray(CostModel):
         self.b_precision = check_precision(self._field("b_precision"), spec.get("b_precision", self.a_precision))
         acc = spec.get("acc_precision")
         self.acc_precision = None if acc is None else check_precision(self._field("acc_precision"), acc)
+        self.area_scale = self._opt_number("area_scale", 1.0)
+        self.energy_scale = self._opt_number("energy_scale", 1.0)
 
     def mac(self, a_precision: str | None = None, b_precision: str | None = None) -> float:
         """Return the energy of one MAC in pJ (default: the array's own precisions)."""
         a = self.a_precision if a_precision is None else check_precision("a_precision", a_precision)
         b = self.b_precision if b_precision is None else check_precision("b_precision", b_precision)
-        return mac_cost_45nm(a, b, self.acc_precision, "energy") * energy_factor(self.node_nm)
+        return mac_cost_45nm(a, b, self.acc_precision, "energy") * energy_factor(self.node_nm) * self.energy_scale
 
     def columns(self) -> tuple[str, ...]:
         return ("macs",)
@@ -167,11 +172,11 @@ class MacArray(CostModel):
         return macs * per_pair[codes] if n else macs
 
     def pe_area_um2(self) -> float:
-        """Return one MAC's area in um^2: RTL calibration if recorded, else the Horowitz derivation."""
+        """Return one MAC's area in um^2: RTL calibration if recorded, else Horowitz; times ``area_scale``."""
         cal = calibrated_mac_area_um2(self.a_precision, self.b_precision, self.node_nm)
-        if cal is not None:
-            return cal
-        return mac_area_um2(self.a_precision, self.b_precision, self.node_nm, self.acc_precision)
+        if cal is None:
+            cal = mac_area_um2(self.a_precision, self.b_precision, self.node_nm, self.acc_precision)
+        return cal * self.area_scale
 
     def model_area_mm2(self) -> float:
         return self.count * self.pe_area_um2() * 1e-6

@@ -27,7 +27,7 @@ def _both(design: SystolicArray, op: archsim.Op, order: str, chunk: int):
     a_b, b_b, o_b = (PRECISION_BYTES[p] for p in (op.a_precision, op.b_precision, op.out_precision))
     i, f, _ = design.buffers()
     plan = plan_folds(design.dataflow, design.rows, design.cols, op.M, op.K, op.N, op.batch, chunk, order)
-    kw = dict(a_bytes=a_b, b_bytes=b_b, acc_bytes=design.pe.acc_bytes, out_bytes=o_b,
+    kw = dict(a_bytes=a_b, b_bytes=b_b, acc_bytes=design.mac_pe.acc_bytes, out_bytes=o_b,
               ifmap_half=i.half_bytes, filter_half=f.half_bytes)
 
     def traffic_of(p):
@@ -107,7 +107,7 @@ def test_shrinking_slack_is_not_extrapolated():
     d = SystolicArray(rows=1, cols=5, dataflow="is", memory_bandwidth_gbps=0.5, memory_latency_ns=0.0,
                       ifmap_sram_bytes=1 << 12, filter_sram_bytes=1 << 12, ofmap_sram_bytes=1 << 12)
     i, f, _ = d.buffers()
-    kw = dict(a_bytes=1, b_bytes=1, acc_bytes=d.pe.acc_bytes, out_bytes=2, ifmap_half=i.half_bytes,
+    kw = dict(a_bytes=1, b_bytes=1, acc_bytes=d.mac_pe.acc_bytes, out_bytes=2, ifmap_half=i.half_bytes,
               filter_half=f.half_bytes)
     plan = plan_folds("is", 1, 5, 6, 21, 5, 1, 3, "default")
     with pytest.raises(ConfigError):

@@ -11,6 +11,7 @@ from archsim.arch._timing import exact_timing, fast_timing
 from archsim.core.errors import ConfigError
 from archsim.dataflow.systolic import fold_traffic, max_stream_chunk, plan_folds, resident_block_chunk
 from archsim.memory.interface import BandwidthMemory
+from archsim.pe.array_pe import ARRAY_PE_OPTIONS
 from archsim.workloads import Op
 
 
@@ -61,8 +62,9 @@ def test_fast_equals_exact_controller(cfg):
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(configs(max_dim=40, max_array=8), st.sampled_from(["int8", "int4", "bf16"]))
-def test_fast_equals_exact_design(cfg, prec):
+@given(configs(max_dim=40, max_array=8), st.sampled_from(["int8", "int4", "bf16"]),
+       st.sampled_from(list(ARRAY_PE_OPTIONS)))
+def test_fast_equals_exact_design(cfg, prec, pe):
     """Design level: fast and exact runs give identical per-op tables; exact moves real values and its
     output equals numpy (checked inside the exact run, which raises otherwise)."""
     df, R, C, M, K, N, batch, d, halves, bpc, lat, order = cfg
@@ -74,6 +76,7 @@ def test_fast_equals_exact_design(cfg, prec):
     mem_gbps = float(bpc)  # at 1000 MHz: bytes per cycle == GB/s
     try:
         design = SystolicArray(rows=R, cols=C, dataflow=df, mac_depth=d, a_precision=prec, b_precision=prec,
+                               pe=pe if prec == "int8" else "mac",  # the PE options other than mac: int8 only
                                freq_mhz=1000.0, ifmap_sram_bytes=2 * halves[0], filter_sram_bytes=2 * halves[1],
                                ofmap_sram_bytes=2 * halves[2], memory_bandwidth_gbps=mem_gbps,
                                memory_latency_ns=float(lat), loop_order=order)

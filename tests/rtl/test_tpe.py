@@ -81,3 +81,15 @@ def test_switching_activity_counts_gate_toggles():
     assert a["macs"] == 24 and a["cycles"] == 25 and a["toggles"] > 0
     assert switching_activity(base, dots=6, k=4, seed=1) == a  # deterministic for a seed
     assert switching_activity(tpe, dots=6, k=4, seed=1)["toggles"] != a["toggles"]
+
+
+@pytest.mark.rtl
+def test_stored_synthesis_figures_match_a_fresh_synthesis():
+    """The figures SystolicArray(pe="tpe-csa") is priced with (archsim.pe.array_pe.TPE_SYNTH_INT8) are what
+    Yosys and Icarus give for the systolic pair now (bench_tpe.py prints all engines)."""
+    from archsim.pe.array_pe import TPE_SYNTH_INT8
+    from archsim.rtl.tpe import tpe_table
+
+    (row,) = tpe_table(engines=("systolic",))
+    for key, want in TPE_SYNTH_INT8["systolic"].items():
+        assert row[key] == pytest.approx(want, abs=1e-3), key

@@ -35,7 +35,7 @@ def section_sm_bw(rows: list) -> None:
     @triton.jit
     def stream(x_ptr, out_ptr, n_per: tl.constexpr, BLOCK: tl.constexpr):
         pid = tl.program_id(0)
-        base = pid * n_per
+        base = pid.to(tl.int64) * n_per  # int64: 264 programs x 8 Mi elements pass 2^31
         acc = tl.zeros([BLOCK], dtype=tl.float32)
         for i in range(0, n_per, BLOCK):
             acc += tl.load(x_ptr + base + i + tl.arange(0, BLOCK)).to(tl.float32)

@@ -336,7 +336,7 @@ class NpuDesign(DesignBase):
         arr = self._core_array()
         parts = [
             {"name": "pe_array", "kind": "mac_array", "count": self.pes, "a_precision": self.a_precision,
-             "b_precision": self.b_precision, "acc_precision": arr.pe.acc_precision},
+             "b_precision": self.b_precision, "acc_precision": arr.mac_pe.acc_precision},
             {"name": "pe_rf", "kind": "register_file", "count": self.pes, "width_bits": 16},
             {"name": "vector_unit", "kind": "vector_unit", "count": self.cores * self.vector_lanes,
              "precision": "fp32"},
@@ -772,8 +772,7 @@ def _tile_run(arr: SystolicArray, op: Op, exact: bool) -> dict:
     key = (arr, op.M, op.K, op.N, op.a_precision, op.b_precision, op.out_precision, exact)
     r = _TILE_MEMO.get(key)
     if r is None:
-        res = arr.run(op, exact=exact)
-        rec = res.ops.iloc[0].to_dict()
+        rec = arr.op_totals(op, exact=exact)  # no Result/DataFrame/schedule per tile (serving runs thousands)
         r = {k: int(v) for k, v in rec.items() if isinstance(v, (int, float)) and k.endswith(
             ("_cycles", "_bytes", "_count", "macs")) or k == "cycles"}
         if len(_TILE_MEMO) > 4096:

@@ -174,7 +174,8 @@ NPU_PRESETS: dict[str, NpuDesign] = {d.name: d for d in (A100_SXM4_80GB, H100_SX
 def get_npu_design(name: str) -> NpuDesign:
     """Return the NPU preset ``name``."""
     from archsim.core.errors import ConfigError
+    from archsim.core.fields import short_repr
 
     if name not in NPU_PRESETS:
-        raise ConfigError(f"npu preset must be one of {', '.join(NPU_PRESETS)}, not {name!r}")
+        raise ConfigError(f"npu preset must be one of {', '.join(NPU_PRESETS)}, not {short_repr(name)}")
     return NPU_PRESETS[name]

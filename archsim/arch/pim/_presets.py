@@ -6,6 +6,7 @@ from typing import Any
 
 from archsim.arch.pim._design import PimDesign
 from archsim.core.errors import ConfigError
+from archsim.core.fields import short_repr
 from archsim.memory.pim import derive_spec
 
 # [HBMPIM-ISSCC] Y.-C. Kwon et al., "A 20nm 6GB Function-In-Memory DRAM, Based on HBM2 with a 1.2TFLOPS
@@ -111,6 +112,6 @@ def get_pim_design(name: str, **overrides: Any) -> PimDesign:
     """Return the PIM preset ``name`` (case-insensitive) with fields overridden."""
     key = str(name).lower()
     if key not in PIM_PRESETS:
-        raise ConfigError(f"PIM design must be one of {', '.join(PIM_PRESETS)}, not {name!r}")
+        raise ConfigError(f"PIM design must be one of {', '.join(PIM_PRESETS)}, not {short_repr(name)}")
     d = PIM_PRESETS[key]()
     return d.replace(**overrides) if overrides else d

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from archsim.core.errors import ConfigError
-from archsim.core.fields import check_field_names
+from archsim.core.fields import check_field_names, short_repr
 from archsim.core.result import Result
 from archsim.dataflow.parallel import ParallelPlan, communication, device_expert_tokens, is_expert_op
 from archsim.network import collective, topology_from_dict
@@ -82,7 +82,7 @@ class SystemDesign:
         if self.dispatch_precision is not None and (not isinstance(self.dispatch_precision, str)
                                                     or self.dispatch_precision not in PRECISION_BYTES):
             raise ConfigError(f"dispatch_precision must be one of {', '.join(PRECISION_BYTES)}, "
-                              f"not {self.dispatch_precision!r}")
+                              f"not {short_repr(self.dispatch_precision)}")
         self.plan(self.tp or 1)  # validates the degrees against the device count
 
     # -- construction ------------------------------------------------------------
@@ -126,7 +126,7 @@ class SystemDesign:
         n = self.devices
         for f, v in (("tp", tp), ("pp", self.pp), ("ep", self.ep)):
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-                raise ConfigError(f"{f} must be a positive integer, not {v!r}")
+                raise ConfigError(f"{f} must be a positive integer, not {short_repr(v)}")
         if n % (tp * self.pp):
             raise ConfigError(f"tp x pp ({tp} x {self.pp}) must divide the system's {n} devices")
         dp = n // (tp * self.pp)
