@@ -7,9 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from archsim.core.errors import ConfigError
+from archsim.core.fields import parse_option_value
 
 #: position in ``archsim --help``
 HELP_ORDER = 20
@@ -53,10 +52,7 @@ def parse_sets(items: list[str]) -> dict[str, Any]:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise ConfigError(f"--set must be KEY=VALUE, not {item!r}")
-        try:
-            out[key.strip()] = yaml.safe_load(value) if value.strip() else value
-        except yaml.YAMLError:
-            out[key.strip()] = value
+        out[key.strip()] = parse_option_value(value, f"--set {key.strip()[:40]}")
     return out
 
 

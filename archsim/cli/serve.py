@@ -7,10 +7,8 @@ import json
 import sys
 from typing import Any
 
-import yaml
-
 from archsim.core.errors import ConfigError
-from archsim.core.fields import finite_json
+from archsim.core.fields import finite_json, parse_option_value
 
 #: keys every --json object has (the issue's contract), in this order first
 JSON_KEYS = ("requests", "arrival_rate", "throughput_tokens_per_s", "ttft_p50_s", "ttft_p99_s", "tpot_p50_s",
@@ -68,10 +66,7 @@ def _sets(items: list[str]) -> dict[str, Any]:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise ConfigError(f"--set must be KEY=VALUE, not {item!r}")
-        try:
-            out[key.strip()] = yaml.safe_load(value)
-        except yaml.YAMLError:
-            out[key.strip()] = value
+        out[key.strip()] = parse_option_value(value, f"--set {key.strip()[:40]}")
     return out
 
 

@@ -90,15 +90,13 @@ def load_controller(path: str | Path | None, **overrides: Any):
 
     data: dict[str, Any] = {}
     if path is not None:
-        import yaml
 
         p = Path(path)
         if not p.is_file():
             raise ConfigError(f"controller file {str(path)!r} does not exist")
-        try:
-            data = yaml.safe_load(p.read_text()) or {}
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"controller file {str(path)!r} is not valid YAML: {exc}") from None
+        from archsim.core.fields import load_yaml_text
+
+        data = load_yaml_text(p.read_text(), f"controller file {str(path)!r}") or {}
         if not isinstance(data, dict):
             raise ConfigError(f"controller file {str(path)!r} must hold a mapping of controller fields")
     data.update({k: v for k, v in overrides.items() if v is not None})
