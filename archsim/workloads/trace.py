@@ -72,9 +72,11 @@ class Trace:
         IFMAP Height, ...`` convolutions, e.g. a ``.scalesim.csv`` written by ``archsim workload``) is read
         with :mod:`archsim.workloads.scalesim`, its operands in ``precision`` (default int8, SCALE-Sim's
         1-byte words)."""
-        path = Path(path)
-        if not path.exists():
+        from archsim.core.fields import path_exists
+
+        if not path_exists(path, "trace file"):
             raise ConfigError(f"trace file {str(path)!r} does not exist")
+        path = Path(path)
         if path.suffix == ".parquet":
             from archsim.core.extras import require_parquet
 

@@ -242,3 +242,32 @@ def test_dram_timings_that_hung_are_refused(field, value, message):
 
     with pytest.raises(ConfigError, match=message):
         get_spec("DDR4-3200").replace(**{field: value})
+
+
+@pytest.mark.parametrize("argv", [
+    ["workload", "x" * 5000],
+    ["run", "--design", "sa128-bf16", "--trace", "x" * 5000 + ".csv"],
+    ["run", "--design", "sa128-bf16", "--gemm", "8,8,8", "-o", "x" * 5000 + ".csv"],
+    ["dram", "--spec", "HBM2-2Gbps", "--trace", "x" * 5000],
+    ["sweep", "x" * 5000 + ".yaml"],
+    ["run", "--design", "sa128-bf16", "--gemm", "8,8,8", "--set", "rows=" + "[" * 5000],
+])
+def test_long_paths_and_deep_option_values_are_one_line(argv, capsys):
+    """Regression (issue 15): 5,000-character file names (OSError) and 5,000-deep --set values
+    (RecursionError) were tracebacks."""
+    from archsim.cli import main
+
+    assert main(argv) == 2
+    last = capsys.readouterr().err.rstrip("\n").split("\n")[-1]  # after progress lines such as "running 1 ops"
+    assert last.startswith("archsim: error: ") and len(last) < 400
+
+
+def test_api_trace_readers_refuse_unusable_paths():
+    from archsim.memory.dram import run_trace
+    from archsim.workloads import Trace
+
+    for bad in ("x" * 5000 + ".csv", "a\x00b.csv", "y" * 300 + ".csv"):
+        with pytest.raises(ConfigError, match=r"^trace file "):
+            Trace.read(bad)
+    with pytest.raises(ConfigError, match=r"^trace file "):
+        run_trace("HBM2-2Gbps", "x" * 5000)

@@ -27,9 +27,11 @@ def parse_trace(path: str | Path, fmt: str = "auto"):
 
     if fmt not in FORMATS:
         raise ConfigError(f"trace format must be one of {', '.join(FORMATS)}, not {fmt!r}")
-    p = Path(path)
-    if not p.is_file():
+    from archsim.core.fields import path_exists
+
+    if not path_exists(path, "trace file", file=True):
         raise ConfigError(f"trace file {str(path)!r} does not exist")
+    p = Path(path)
     width = {"dramsim3": 3, "ramulator": 2}.get(fmt)
     text = p.read_bytes()
     if b"#" not in text:  # fast path: whitespace-separated tokens, checked per column below
