@@ -223,7 +223,8 @@ def _parse_int(source: str, i: int, col: str, value: object, lowest: int) -> int
         parsed = int(value)
     elif isinstance(value, (float, np.floating)) and np.isfinite(value) and float(value).is_integer():
         parsed = int(value)
-    elif isinstance(value, str) and len(value) <= 40 and value.strip().lstrip("-").isdigit():
+    elif isinstance(value, str) and len(value) <= 40 and value.strip().lstrip("-").isascii() \
+            and value.strip().lstrip("-").isdecimal():  # not "²" (isdigit, but int() refuses it)
         parsed = int(value.strip())
     else:
         parsed = None

@@ -271,3 +271,24 @@ def test_api_trace_readers_refuse_unusable_paths():
             Trace.read(bad)
     with pytest.raises(ConfigError, match=r"^trace file "):
         run_trace("HBM2-2Gbps", "x" * 5000)
+
+
+def test_trace_cell_unicode_digit_is_config_error(tmp_path):
+    """Regression (found by the fuzz suite's long run): a trace cell '²' passed str.isdigit and crashed int()."""
+    from archsim.workloads import Trace
+
+    p = tmp_path / "t.csv"
+    p.write_text("name,kind,M,K,N,batch,a_precision,b_precision,out_precision,b_tensor,layer,phase,count\n"
+                 "g,gemm,\u00b2,8,8,1,bf16,bf16,bf16,weight,-1,none,1\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"row 1, column M: must be a positive integer <= 2\^53, not '\u00b2'$"):
+        Trace.read(p)
+
+
+def test_pim_peak_includes_a_faster_host_fallback():
+    """Regression (found by the fuzz suite's long run): a GEMM on the host fallback of a PIM design with many
+    host lanes ran above peaks()['flops_per_s'], which counted the PIM units only."""
+    design = archsim.load_design("gddr6-aim", host_lanes=1171)
+    op = archsim.Op("g", "gemm", 16, 16, 16)
+    r = archsim.simulate(design, op)
+    assert op.flops / r.summary["seconds"] <= max(design.peaks()["flops_per_s"].values())
+    assert archsim.load_design("gddr6-aim").peaks()["flops_per_s"] == {"bf16": 1.024e12}  # presets unchanged

@@ -198,9 +198,14 @@ class PimDesign(DesignBase):
         return min(self.tsv_bandwidth_gbps, internal_peak_gbps(self._spec, self.tsv_parallelism))
 
     def peaks(self) -> dict[str, Any]:
-        """Return the roofline peaks: ``flops_per_s`` {unit precision: :attr:`peak_flops`} and
-        ``dram_bytes_per_s``: the bandwidth the units read weights at (:attr:`internal_bandwidth_gbps`)."""
-        return {"flops_per_s": {self.precision: self.peak_flops},
+        """Return the roofline peaks: ``flops_per_s`` {unit precision: FLOP/s} and ``dram_bytes_per_s``: the
+        bandwidth the units read weights at (:attr:`internal_bandwidth_gbps`).  FLOP/s is :attr:`peak_flops`,
+        or the host fallback's ``host_lanes x host clock`` (one FLOP per lane-cycle) where that is larger
+        (fallback ``host``: the ops PIM cannot run go there; no preset's host is faster than its units)."""
+        flops = self.peak_flops
+        if self.fallback == "host":
+            flops = max(flops, self.host_lanes * self.host_freq_mhz * 1e6)
+        return {"flops_per_s": {self.precision: flops},
                 "dram_bytes_per_s": self.internal_bandwidth_gbps * 1e9}
 
     def memory_capacity_bytes(self) -> int:
