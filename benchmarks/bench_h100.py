@@ -2,10 +2,12 @@
 
 Data: validation/data/h100 (measured for this project with validation/gpu/run_all.py: GEMMs in bf16, fp16,
 fp8, tf32, fp32 and whole Llama decoder layers, CUDA-graph replay; see validation/data/h100/README.md) and
-the independent subset ../shared/data/h100/gemm_calibration.csv when present.  One parameter is fitted,
-``kernel_floor_ns``, on the fit half of the GEMMs (validation/h100.py); every other row is held out.
+the independent subset ../shared/data/h100/gemm_calibration.csv when present.  Fitted on the fit half of the
+GEMMs (validation/h100.py): ``kernel_floor_ns`` (one value) and ``mac_efficiency`` (one per tensor-core
+precision); every other row is held out.  DRAM latency and efficiency come from bandwidth.csv.
 
-Run: ``python benchmarks/bench_h100.py [--all]`` (``--all``: print the fit half too)
+Run: ``python benchmarks/bench_h100.py [--all] [--fit]`` (``--all``: print the fit half too; ``--fit``: redo the
+full coordinate-descent fit, a few minutes, and print it beside the preset)
 """
 
 from __future__ import annotations
@@ -38,12 +40,22 @@ def _table(title: str, rows: list[dict]) -> None:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--all", action="store_true")
+    ap.add_argument("--fit", action="store_true")
     args = ap.parse_args()
     t0 = time.perf_counter()
     fit, held = h100.split_halves(h100.load_gemms())
-    floor = h100.fit_kernel_floor(fit)
     d = h100.design()
+    if args.fit:
+        p = h100.fit_parameters(fit)
+        print(f"fit half, coordinate descent: kernel_floor_ns {p['kernel_floor_ns']:.0f}, mac_efficiency "
+              f"{p['mac_efficiency']}")
+    floor = h100.fit_kernel_floor(fit)
     print(f"kernel_floor_ns fitted on the fit half: {floor:.0f} (preset: {d.kernel_floor_ns:.0f})")
+    print(f"mac_efficiency (preset, fitted on the fit half): {d.mac_efficiency}")
+    fixed, gbps = h100.copy_stream_fit()
+    tiny = h100.load_launch()["tiny_add"]
+    print(f"copies 16..256 MiB: t = {fixed:.3f} us + bytes / {gbps:.0f} GB/s; DRAM latency = {fixed:.3f} - "
+          f"{tiny:.3f} (tiny add) = {(fixed - tiny) * 1e3:.0f} ns (preset: {d.memory_latency_ns:.0f})")
     eh = h100.errors(d, held)
     if args.all:
         _table("GEMMs, fit half", h100.errors(d, fit))
@@ -83,8 +95,24 @@ def main() -> int:
               f"{str(r['causal']):>6} {r['us']:>12.1f} {p:>13.1f} {e:>+8.1%}  {part}")
     for k, es in by_kind.items():
         print(f"  {k}: median |error| {statistics.median(es):.1%}, max {max(es):.1%}")
+    small_models_table(d)
     print(f"\n(simulated in {time.perf_counter() - t0:.1f} s)")
     return 0
+
+
+def small_models_table(d) -> None:
+    """Whole GPT-2/OPT decode steps (batch 1), graph and eager: measured vs modelled (never fitted)."""
+    from validation import small_models
+
+    print("\nWhole-model decode steps, batch 1 (validation/data/h100/small_models.csv; never fitted)")
+    print(f"{'model':>12} {'ctx':>5} {'execution':>9} {'measured us':>12} {'predicted us':>13} {'error':>8}")
+    by_mode: dict[str, list[float]] = {}
+    for r in small_models.table(d):
+        by_mode.setdefault(r["execution"], []).append(abs(r["error"]))
+        print(f"{r['model']:>12} {r['context']:>5} {r['execution']:>9} {r['measured_us']:>12.1f} "
+              f"{r['predicted_us']:>13.1f} {r['error']:>+8.1%}")
+    for m, es in by_mode.items():
+        print(f"  {m}: median |error| {statistics.median(es):.1%}, max {max(es):.1%}")
 
 
 if __name__ == "__main__":

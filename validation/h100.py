@@ -1,10 +1,11 @@
 """H100 cross-validation: archsim's ``h100-sxm5-80gb`` preset vs the H100 measurements in validation/data/h100.
 
 * GEMMs (``gemm.csv``, graph replay): shapes are sorted per precision by FLOPs and alternately dealt into a
-  *fit* half and a *held-out* half; the only fitted parameter, ``kernel_floor_ns`` (one value for every
-  shape and precision), is chosen on the fit half (:func:`fit_kernel_floor`); errors are reported on the
-  held-out half.  The other H100 parameters are datasheet values or direct measurements (DRAM efficiency
-  from the read stream of ``bandwidth.csv``), never fitted.
+  *fit* half and a *held-out* half; the fitted parameters, ``kernel_floor_ns`` (one value for every shape and
+  precision) and ``mac_efficiency`` (one value per tensor-core precision: bf16, fp16, fp8, tf32), are chosen
+  on the fit half (:func:`fit_parameters`); errors are reported on the held-out half.  The other H100
+  parameters are datasheet values, cited assumptions or direct measurements (DRAM efficiency from the read
+  stream and DRAM latency from the copies of ``bandwidth.csv``: :func:`copy_stream_fit`), never fitted to GEMMs.
 * Decoder layers (``layers.csv``, measured separately: a whole Llama layer in one CUDA graph) are predicted
   from archsim's own trace of one layer (:func:`predict_layer`) and are never used for fitting.
 
@@ -77,14 +78,72 @@ def errors(d, rows: list[dict]) -> list[dict]:
     return out
 
 
-def fit_kernel_floor(rows: list[dict], grid_ns=tuple(range(0, 6001, 250))) -> float:
+#: tensor-core precisions whose sustained rate is measured (``mac_efficiency``): measured dtype -> archsim key
+TENSOR = {"bf16": "bf16", "fp16": "fp16", "fp8": "fp8_e4m3", "tf32": "tf32"}
+
+
+def _median_log_error(pred_us: np.ndarray, meas_us: np.ndarray) -> float:
+    return float(np.median(np.abs(np.log(pred_us / meas_us))))
+
+
+def fit_kernel_floor(rows: list[dict], grid_ns=tuple(range(0, 6001, 250)), **fields) -> float:
     """Return the ``kernel_floor_ns`` (on ``grid_ns``) minimising the median |log(pred / measured)| over
-    ``rows`` (the fit half): one value for every shape and precision."""
-    base = design(kernel_floor_ns=0.0)
+    ``rows`` (the fit half): one value for every shape and precision (the preset's other fields, or ``fields``)."""
+    base = design(kernel_floor_ns=0.0, **fields)
     pred0 = np.array([predict_gemm_us(base, r) for r in rows])
     meas = np.array([r["us"] for r in rows])
-    best = min(grid_ns, key=lambda f: float(np.median(np.abs(np.log((pred0 + f / 1e3) / meas)))))
-    return float(best)
+    return float(min(grid_ns, key=lambda f: _median_log_error(pred0 + f / 1e3, meas)))
+
+
+def efficiency_error(rows: list[dict], dtype: str, efficiency: float, **fields) -> float:
+    """Return the median |log(pred / measured)| over the ``dtype`` rows of ``rows`` with that precision's
+    ``mac_efficiency`` set to ``efficiency`` (the other fields as in the preset, or ``fields``)."""
+    rs = [r for r in rows if r["dtype"] == dtype]
+    eff = dict(fields.pop("mac_efficiency", design().mac_efficiency))
+    d = design(mac_efficiency={**eff, TENSOR[dtype]: efficiency}, **fields)
+    return _median_log_error(np.array([predict_gemm_us(d, r) for r in rs]), np.array([r["us"] for r in rs]))
+
+
+#: the ``mac_efficiency`` values searched: 0.50, 0.51, ..., 1.00
+EFFICIENCY_GRID = tuple(round(0.5 + 0.01 * i, 2) for i in range(51))
+
+
+def fit_mac_efficiency(rows: list[dict], dtype: str, grid=EFFICIENCY_GRID, **fields) -> float:
+    """Return the ``mac_efficiency`` of ``dtype``'s tensor-core precision (on ``grid``) minimising
+    :func:`efficiency_error` over ``rows`` (the fit half): the sustained fraction of the datasheet tensor rate
+    in GEMMs, one value per precision."""
+    return float(min(grid, key=lambda e: efficiency_error(rows, dtype, e, **fields)))
+
+
+def fit_parameters(rows: list[dict], rounds: int = 2) -> dict:
+    """Return the fitted ``kernel_floor_ns`` and ``mac_efficiency`` (per tensor precision) on ``rows`` (the fit
+    half) by coordinate descent from the preset: ``rounds`` x (floor, then each precision's efficiency)."""
+    eff = dict(design().mac_efficiency)
+    floor = design().kernel_floor_ns
+    for _ in range(rounds):
+        floor = fit_kernel_floor(rows, mac_efficiency=eff)
+        for dt, key in TENSOR.items():
+            eff[key] = fit_mac_efficiency(rows, dt, mac_efficiency=eff, kernel_floor_ns=floor)
+        eff["fp8_e5m2"] = eff["fp8_e4m3"]  # same tensor-core path (assumption; only e4m3 is measured)
+    return {"kernel_floor_ns": floor, "mac_efficiency": eff}
+
+
+def copy_stream_fit(path: Path = DATA / "bandwidth.csv", lo: int = 16 << 20,
+                    hi: int = 256 << 20) -> tuple[float, float]:
+    """Return (fixed us, GB/s) of the least-squares line ``t = fixed + bytes moved / rate`` through the
+    device-to-device copies of ``lo..hi`` bytes (bytes moved = 2 x size: read and written)."""
+    with open(path) as f:
+        rs = [r for r in csv.DictReader(f) if r["kind"] == "copy" and lo <= int(r["bytes"]) <= hi]
+    b = np.array([2.0 * int(r["bytes"]) for r in rs])
+    t = np.array([float(r["us_median"]) for r in rs])
+    slope, fixed = np.polyfit(b, t, 1)
+    return float(fixed), float(1.0 / slope / 1e3)
+
+
+def load_launch(path: Path = DATA / "launch.csv") -> dict[str, float]:
+    """Return ``{kind: graph-replay us per kernel}`` of ``launch.csv``."""
+    with open(path) as f:
+        return {r["kind"]: float(r["us_graph"]) for r in csv.DictReader(f)}
 
 
 def summary(errs: list[dict]) -> dict[str, dict[str, float]]:

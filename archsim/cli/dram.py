@@ -64,5 +64,5 @@ def energy_from_counts(spec, stats: dict[str, Any]) -> dict[str, Any]:
     try:
         e = dram_energy(spec, stats, stats["seconds"])
     except KeyError as exc:
-        return {"energy_j": None, "energy_note": str(exc).strip("'\"")}
+        return {"energy_j": None, "energy_note": str(exc.args[0])}
     return {"energy_j": e["total_j"], "energy_breakdown_j": e}

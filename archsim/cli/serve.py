@@ -163,4 +163,6 @@ def _serve(args: argparse.Namespace) -> int:
     for k in JSON_KEYS[1:] + ("slo_attainment", "kv_utilization_mean", "preemptions", "iterations"):
         v = s.get(k)
         print(f"  {k:<26} {v:.6g}" if isinstance(v, float) else f"  {k:<26} {v}")
+    for note in s.get("energy_not_modelled") or ():
+        print(f"  energy not priced: {note}")
     return 0

@@ -23,6 +23,7 @@ __getattr__, __dir__ = lazy_names(__name__, {
     "energy_factor": "archsim.cost._scaling", "leakage_w_per_mm2": "archsim.cost._scaling",
     "sram_mm2_per_mib": "archsim.cost._scaling", "ALL_TABLES": "archsim.cost._tables", "Entry": "archsim.cost._tables",
     "dram_energy": "archsim.cost._dram", "IDD_CURRENTS": "archsim.cost._dram",
+    "command_energies_pj": "archsim.cost._dram",
     "LINK_PJ_PER_BIT": "archsim.cost.link", "LinkEnergy": "archsim.cost.link"})
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "build_model",
     "build_models",
     "dram_energy",
+    "command_energies_pj",
     "IDD_CURRENTS",
     "calibrate_from_rtl",
     "clear_rtl_calibration",

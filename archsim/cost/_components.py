@@ -352,14 +352,15 @@ _CMD_COLUMNS = ("dram_act_count", "dram_rd_count", "dram_wr_count", "dram_pre_co
 class Dram(CostModel):
     """Off-chip DRAM (not on the die: no area, no leakage; background power instead).
 
-    DDR3/DDR4: Micron TN-40-07 IDD method (:mod:`archsim.cost._dram`) per command
-    when the design reports ``dram_act/rd/wr/ref_count`` (PRE is part of the ACT
-    pair), plus DQ termination per bit; with bytes only, the same per-burst
-    energies with one ACT per ``bursts_per_activate`` bursts (default: a whole
-    row, i.e. streaming).  Other standards: bytes x pJ/bit
-    (:data:`archsim.cost._tables.DRAM_PJ_PER_BIT`).  Spec: ``standard``,
-    ``channels`` (default 1), ``ranks`` (per channel, default 1),
-    ``bus_width_bits`` (DDR, default 64), ``bursts_per_activate``.
+    Standards with a cited IDD table (ddr3, ddr4, lpddr4, gddr5, gddr6, hbm2; :mod:`archsim.cost._dram`):
+    Micron TN-40-07 / DRAMPower IDD method per command when the design reports ``dram_act/rd/wr/ref_count``
+    (PRE is part of the ACT pair), plus I/O per bit where a cited figure exists (DDR termination, HBM2 I/O
+    share); with bytes only, the same per-burst energies with one ACT per ``bursts_per_activate`` bursts
+    (default: a whole row, i.e. streaming).  Standards without an IDD table but with a cited per-bit figure
+    (:data:`archsim.cost._tables.DRAM_PJ_PER_BIT`: lpddr5): bytes x pJ/bit.  Others: unpriced, said so.
+    Spec: ``standard``, ``channels`` (default: ``interface_bytes_per_s`` over one channel's peak, else 1),
+    ``ranks`` (per channel, default 1), ``bus_width_bits`` (default 64 for DDR, else the device width),
+    ``bursts_per_activate``.
     """
 
     kind = "dram"
@@ -377,13 +378,19 @@ class Dram(CostModel):
         #: None, or why this standard's energy is not priced (no cited figure: say so, never relabel)
         self.not_modelled = None if (std in DEVICES or std in DRAM_PJ_PER_BIT) else (
             f"{self.name}: no energy figure for DRAM standard {std!r}; its actions are left unpriced")
-        self.channels = self._int("channels", 1)
         self.ranks = self._int("ranks", 1)
         self.device = DEVICES.get(std)
+        channels = 1
         if self.device is not None:
-            self.bus_width_bits = self._int("bus_width_bits", 64)
-            self.devices_per_rank = max(1, self.bus_width_bits // self.device.device_width)
-            self.burst_bytes = self.bus_width_bits // 8 * self.device.bl
+            dev = self.device
+            self.bus_width_bits = self._int("bus_width_bits", 64 if std.startswith("ddr") else dev.device_width)
+            self.devices_per_rank = max(1, self.bus_width_bits // dev.device_width)
+            self.burst_bytes = self.bus_width_bits // 8 * dev.bl
+            iface = float(spec.get("interface_bytes_per_s") or 0.0)
+            if iface > 0 and "channels" not in spec:  # as many channels as the stated bandwidth needs
+                channels = max(1, math.ceil(iface / (self.burst_bytes / (dev.burst_ns * 1e-9)) - 1e-9))
+        self.channels = self._int("channels", channels)
+        if self.device is not None:
             row_bursts = self.device.page_bytes * self.devices_per_rank // self.burst_bytes
             self.bursts_per_activate = self._int("bursts_per_activate", row_bursts)
 
@@ -417,12 +424,14 @@ class Dram(CostModel):
 
     def _need_idd(self):
         if self.device is None:
-            raise ConfigError(f"{self._field('standard')} {self.standard!r} has no IDD model (only ddr3, ddr4)")
+            only = ", ".join(DEVICES)
+            raise ConfigError(f"{self._field('standard')} {self.standard!r} has no IDD model (only {only})")
         return self.device
 
     def uses_commands(self, ops: pd.DataFrame) -> bool:
-        """True if the IDD method prices commands for these ops (DDR3/4 and command counts reported)."""
-        return self.device is not None and any(c in ops.columns for c in _CMD_COLUMNS[:3])
+        """True if the IDD method prices commands for these ops (an IDD table, RD/WR counts reported; ACT counts
+        alone, as PIM designs report for in-bank compute, leave the bytes priced per burst)."""
+        return self.device is not None and any(c in ops.columns for c in _CMD_COLUMNS[1:3])
 
     def columns(self) -> tuple[str, ...]:
         if self.not_modelled:

@@ -1,25 +1,35 @@
-"""DRAM energy from datasheet IDD currents (Micron TN-40-07 method).
+"""DRAM energy from IDD currents, per command (DRAMPower-style; Micron TN-40-07 method).
 
 Per device, with VDD in V, currents in mA and times in ns (mA x ns x V = pJ):
 
 * ACT+PRE pair:  E = VDD * (IDD0 * tRC - (IDD3N * tRAS + IDD2N * (tRC - tRAS)))
-* RD burst:      E = VDD * (IDD4R - IDD3N) * BL/2 * tCK
-* WR burst:      E = VDD * (IDD4W - IDD3N) * BL/2 * tCK
+* RD burst:      E = VDD * (IDD4R - IDD3N) * tBURST
+* WR burst:      E = VDD * (IDD4W - IDD3N) * tBURST
 * REF command:   E = VDD * (IDD5B - IDD3N) * tRFC
 * background:    P = VDD * IDD3N (active standby; banks assumed open while streaming)
 
-TN-40-07 covers the core (VDD) power; DQ termination is added per bit from the
-JEDEC driver/ODT values: DDR4 POD12 draws VDDQ^2/(Ron+Rtt) while driving a 0
-(half the bits), DDR3 SSTL draws VDDQ*(VDDQ/2)/(Ron+Rtt) in both states.  VPP
-(DDR4 wordline pump) current is not in our IDD transcription and is omitted.
-A rank has bus_width / device_width devices that all see every command.
+TN-40-07 covers the core (VDD) power.  I/O per bit where a cited figure exists: DDR4 POD12 draws
+VDDQ^2/(Ron+Rtt) while driving a 0 (half the bits), DDR3 SSTL draws VDDQ*(VDDQ/2)/(Ron+Rtt) in both states
+(JEDEC driver/ODT values); HBM2 the I/O share of O'Connor et al. (MICRO 2017); GDDR5/GDDR6/LPDDR4 I/O is not
+modelled (no cited figure).  VPP (wordline pump) current is omitted.  A rank has bus_width / device_width
+devices that all see every command.  Currents: :mod:`archsim.cost._tables` (each with its source).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from archsim.cost._tables import DDR3_8GB_X8_1600, DDR4_8GB_X8_2400, Entry
+from archsim.cost._tables import (
+    DDR3_8GB_X8_1600,
+    DDR4_8GB_X8_2400,
+    DDR4_8GB_X8_3200,
+    GDDR5_8GB_X32,
+    GDDR6_8GB_X16,
+    HBM2_8GB_X128,
+    HBM2_SPLIT_PJ_PER_BIT,
+    LPDDR4_8GB_X16_2400,
+    Entry,
+)
 
 
 @dataclass(frozen=True)
@@ -42,16 +52,27 @@ class IddDevice:
     bl: int
     device_width: int
     page_bytes: int
-    vddq: float
-    ron_ohm: float
-    rtt_ohm: float
-    data_rate_mts: float
-    termination: str  # "pod" (DDR4) or "sstl" (DDR3)
+    termination: str  # "pod" (DDR4), "sstl" (DDR3), "fixed" (io_pj_bit, cited) or "none" (I/O not modelled)
+    vddq: float = 0.0
+    ron_ohm: float = 0.0
+    rtt_ohm: float = 0.0
+    data_rate_mts: float = 0.0
+    idd2p: float = 0.0  # power-down currents: cited, unused (the controller never powers down)
+    idd3p: float = 0.0
+    idd5pb: float = 0.0
+    burst_ck: float = 0.0  # tCK per burst; 0: BL/2 (DDR)
+    io_pj_bit: float = 0.0  # termination "fixed": cited I/O energy per bit
 
     @classmethod
-    def from_table(cls, name: str, table: dict[str, Entry], termination: str) -> IddDevice:
+    def from_table(cls, name: str, table: dict[str, Entry], termination: str, io_pj_bit: float = 0.0) -> IddDevice:
         """Build a device from a cited table (``_tables.DDR4_8GB_X8_2400`` ...)."""
-        return cls(name=name, termination=termination, **{k: e.value for k, e in table.items()})  # type: ignore[arg-type]
+        return cls(name=name, termination=termination, io_pj_bit=io_pj_bit,
+                   **{k: e.value for k, e in table.items()})  # type: ignore[arg-type]
+
+    @property
+    def burst_ns(self) -> float:
+        """Return the duration of one burst, in ns."""
+        return (self.burst_ck or self.bl / 2) * self.tck_ns
 
     @property
     def trc_ns(self) -> float:
@@ -66,11 +87,11 @@ class IddDevice:
 
     def read_burst_pj(self) -> float:
         """Return the core energy of one RD burst on one device, in pJ."""
-        return self.vdd * (self.idd4r - self.idd3n) * self.bl / 2 * self.tck_ns
+        return self.vdd * (self.idd4r - self.idd3n) * self.burst_ns
 
     def write_burst_pj(self) -> float:
         """Return the core energy of one WR burst on one device, in pJ."""
-        return self.vdd * (self.idd4w - self.idd3n) * self.bl / 2 * self.tck_ns
+        return self.vdd * (self.idd4w - self.idd3n) * self.burst_ns
 
     def refresh_pj(self) -> float:
         """Return the energy of one REF command on one device, in pJ."""
@@ -86,6 +107,10 @@ class IddDevice:
 
     def io_pj_per_bit(self) -> float:
         """Return the DQ termination energy per bit transferred, in pJ."""
+        if self.termination == "fixed":
+            return self.io_pj_bit
+        if self.termination == "none":
+            return 0.0
         rate = self.data_rate_mts * 1e6
         if self.termination == "pod":
             watts = 0.5 * self.vddq**2 / (self.ron_ohm + self.rtt_ohm)
@@ -97,11 +122,16 @@ class IddDevice:
 DEVICES: dict[str, IddDevice] = {
     "ddr4": IddDevice.from_table("Micron MT40A1G8 DDR4-2400 8Gb x8", DDR4_8GB_X8_2400, "pod"),
     "ddr3": IddDevice.from_table("DDR3L-1600 8Gb x8", DDR3_8GB_X8_1600, "sstl"),
+    "lpddr4": IddDevice.from_table("DRAMsim3 LPDDR4 8Gb x16 2400", LPDDR4_8GB_X16_2400, "none"),
+    "gddr5": IddDevice.from_table("DRAMsim3 GDDR5 8Gb x32", GDDR5_8GB_X32, "none"),
+    "gddr6": IddDevice.from_table("DRAMsim3 GDDR6 8Gb x16", GDDR6_8GB_X16, "none"),
+    "hbm2": IddDevice.from_table("DRAMsim3 HBM2 8Gb x128", HBM2_8GB_X128, "fixed",
+                                 float(HBM2_SPLIT_PJ_PER_BIT["io"].value)),
 }
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Command-based DRAM energy for every DRAM spec preset (DRAMPower-style, Chandrasekar et al., DATE 2012 / TN-40-07):
+# Command-based DRAM energy for the cycle-level model (DRAMPower-style, Chandrasekar et al., DATE 2012 / TN-40-07):
 # per command from IDD currents, plus background by state.  Currents in mA, VDD in V, times in ns -> pJ.
 #   ACT (+ its PRE): VDD (IDD0 tRC - (IDD3N tRAS + IDD2N tRP))     RD: VDD (IDD4R - IDD3N) tBURST
 #   WR: VDD (IDD4W - IDD3N) tBURST      REF: VDD (IDD5AB - IDD3N) tRFC      REFB: VDD (IDD5PB - IDD3N) tRFCb
@@ -109,26 +139,43 @@ DEVICES: dict[str, IddDevice] = {
 # each x devices per rank (bus width of a (pseudo-)channel / device width), as DRAMsim3's Config::InitPowerParams.
 # Power-down/self-refresh (IDD2P/IDD3P/IDD6) are never entered by the controller, so they add nothing.
 # Core VDD only: VPP and DQ/termination (VDDQ) energy are not in these currents (see the per-bit cross-check).
+# The timings are the simulated spec's; the currents one cited table per standard (_tables.py).  Standards without
+# a public IDD table (ddr5, lpddr5, hbm2e, hbm3, ...) are absent: never priced with another standard's currents.
 # ---------------------------------------------------------------------------------------------------------------
-_D3 = "DRAMsim3 configs/{} [power] (umd-memsys/DRAMsim3)"
-_DP = ("DRAMPower tests/tests_drampower/resources/{} mempowerspec (tukl-msd/DRAMPower): a test memspec, not a "
-       "datasheet (assumption: representative)")
-IDD_CURRENTS: dict[str, dict] = {
-    "ddr4": dict(vdd=1.2, idd0=57, idd2n=37, idd3n=52, idd4r=168, idd4w=150, idd5ab=250, idd5pb=0,
-                 source=_D3.format("DDR4_8Gb_x8_3200.ini")),
-    "ddr5": dict(vdd=1.1, idd0=56.25, idd2n=33.75, idd3n=39.5, idd4r=157.5, idd4w=135.0, idd5ab=118.0, idd5pb=110.0,
-                 source=_DP.format("ddr5.json") + "; VDD 1.1 V per JESD79-5 (the memspec's 1.2 V is DDR4's)"),
-    "lpddr5": dict(vdd=1.05, idd0=56.25, idd2n=33.75, idd3n=35.0, idd4r=157.5, idd4w=135.0, idd5ab=118.0,
-                   idd5pb=74.0, source=_DP.format("lpddr5.json") + "; VDD2H 1.05 V per JESD209-5 (assumed rail)"),
-    "gddr6": dict(vdd=1.35, idd0=71, idd2n=60, idd3n=61, idd4r=248, idd4w=231, idd5ab=286, idd5pb=45,
-                  source=_D3.format("GDDR6_8Gb_x16.ini")),
-    "hbm2": dict(vdd=1.2, idd0=65, idd2n=40, idd3n=55, idd4r=390, idd4w=500, idd5ab=250, idd5pb=0,
-                 source=_D3.format("HBM2_8Gb_x128.ini") + "; IDD5PB not given (REFB priced at 0)"),
-    "hbm2e": dict(vdd=1.2, idd0=65, idd2n=40, idd3n=55, idd4r=390, idd4w=500, idd5ab=250, idd5pb=0,
-                  source=_D3.format("HBM2_8Gb_x128.ini") + " (assumption: HBM2E draws HBM2's currents)"),
-    "hbm3": dict(vdd=1.1, idd0=65, idd2n=40, idd3n=55, idd4r=390, idd4w=500, idd5ab=250, idd5pb=0,
-                 source=_D3.format("HBM2_8Gb_x128.ini") + " currents (assumption) at VDD 1.1 V (JESD238 HBM3)"),
+_IDD_TABLES: dict[str, dict[str, Entry]] = {
+    "ddr3": DDR3_8GB_X8_1600, "ddr4": DDR4_8GB_X8_3200, "lpddr4": LPDDR4_8GB_X16_2400, "gddr5": GDDR5_8GB_X32,
+    "gddr6": GDDR6_8GB_X16, "hbm2": HBM2_8GB_X128,
 }
+_CURRENTS = ("vdd", "idd0", "idd2p", "idd2n", "idd3p", "idd3n", "idd4r", "idd4w")
+IDD_CURRENTS: dict[str, dict] = {
+    std: {**{k: float(t[k].value) for k in _CURRENTS}, "idd5ab": float(t["idd5b"].value),
+          "idd5pb": float(t["idd5pb"].value) if "idd5pb" in t else 0.0,
+          "source": t["idd0"].source.split(":")[0]}
+    for std, t in _IDD_TABLES.items()
+}
+
+
+def command_energies_pj(spec) -> dict[str, float]:
+    """Return the energy of one command on one rank of ``spec``'s standard, in pJ: ``act`` (with its PRE), ``rd``,
+    ``wr``, ``ref``, ``refb``, and ``act_standby_per_ck`` / ``pre_standby_per_ck`` (background per rank-cycle).
+
+    Currents from the standard's cited IDD table (:data:`IDD_CURRENTS`), timings from ``spec`` (a
+    :class:`~archsim.memory.dram.DramSpec`).  Raises KeyError naming the standard when no IDD table exists for it.
+    """
+    std = spec.standard.lower()
+    if std not in IDD_CURRENTS:
+        raise KeyError(f"no IDD table for DRAM standard {spec.standard!r}")
+    c = IDD_CURRENTS[std]
+    k = c["vdd"] * spec.tCK_ns * max(1, spec.pc_bus_width // spec.device_width)  # V x ns x devices
+    return {
+        "act": k * (c["idd0"] * spec.tRC - (c["idd3n"] * spec.tRAS + c["idd2n"] * spec.tRP)),
+        "rd": k * (c["idd4r"] - c["idd3n"]) * spec.burst_cycles,
+        "wr": k * (c["idd4w"] - c["idd3n"]) * spec.burst_cycles,
+        "ref": k * (c["idd5ab"] - c["idd3n"]) * spec.tRFC,
+        "refb": k * max(0.0, c["idd5pb"] - c["idd3n"]) * spec.tRFCb,
+        "act_standby_per_ck": k * c["idd3n"],
+        "pre_standby_per_ck": k * c["idd2n"],
+    }
 
 
 def dram_energy(spec, stats: dict, seconds: float | None = None) -> dict[str, float]:
@@ -142,31 +189,21 @@ def dram_energy(spec, stats: dict, seconds: float | None = None) -> dict[str, fl
     """
     from archsim.cost._tables import DRAM_PJ_PER_BIT
 
-    std = spec.standard.lower()
-    if std not in IDD_CURRENTS:
-        raise KeyError(f"no IDD table for DRAM standard {spec.standard!r}")
-    c = IDD_CURRENTS[std]
-    devices = max(1, spec.pc_bus_width // spec.device_width)
-    tck = spec.tCK_ns
-    vdd = c["vdd"]
+    e = command_energies_pj(spec)
     pj = 1e-12
-    act = vdd * (c["idd0"] * spec.tRC - (c["idd3n"] * spec.tRAS + c["idd2n"] * spec.tRP)) * tck * devices
-    rd = vdd * (c["idd4r"] - c["idd3n"]) * spec.burst_cycles * tck * devices
-    wr = vdd * (c["idd4w"] - c["idd3n"]) * spec.burst_cycles * tck * devices
-    ref = vdd * (c["idd5ab"] - c["idd3n"]) * spec.tRFC * tck * devices
-    refb = vdd * max(0.0, c["idd5pb"] - c["idd3n"]) * spec.tRFCb * tck * devices
     rank_cycles = stats["total_cycles"] * spec.ranks * spec.n_channels
     active = min(stats.get("rank_active_cycles", 0), rank_cycles)
-    bg = vdd * (c["idd3n"] * active + c["idd2n"] * (rank_cycles - active)) * tck * devices
+    bg = e["act_standby_per_ck"] * active + e["pre_standby_per_ck"] * (rank_cycles - active)
     out = {
-        "act_j": stats["act_count"] * act * pj,
-        "rd_j": stats["rd_count"] * rd * pj,
-        "wr_j": stats["wr_count"] * wr * pj,
-        "ref_j": stats["ref_count"] * ref * pj,
-        "refb_j": stats.get("refb_count", 0) * refb * pj,
+        "act_j": stats["act_count"] * e["act"] * pj,
+        "rd_j": stats["rd_count"] * e["rd"] * pj,
+        "wr_j": stats["wr_count"] * e["wr"] * pj,
+        "ref_j": stats["ref_count"] * e["ref"] * pj,
+        "refb_j": stats.get("refb_count", 0) * e["refb"] * pj,
         "background_j": bg * pj,
     }
     out["total_j"] = sum(out.values())
+    std = spec.standard.lower()
     if std in DRAM_PJ_PER_BIT:
         bits = (stats["rd_count"] + stats["wr_count"]) * spec.access_bytes * 8
         out["per_bit_j"] = bits * DRAM_PJ_PER_BIT[std].value * pj

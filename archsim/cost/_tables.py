@@ -187,7 +187,9 @@ _M4 = "Micron MT40A1G8 (8Gb x8 DDR4-2400, -083E) datasheet IDD table, as transcr
 DDR4_8GB_X8_2400: dict[str, Entry] = {
     "vdd": Entry(1.2, "V", f"{_M4}: VDD", True),
     "idd0": Entry(48.0, "mA", f"{_M4}: IDD0 (one-bank ACT-PRE)", True),
+    "idd2p": Entry(25.0, "mA", f"{_M4}: IDD2P (precharge power-down)", True),
     "idd2n": Entry(34.0, "mA", f"{_M4}: IDD2N (precharge standby)", True),
+    "idd3p": Entry(37.0, "mA", f"{_M4}: IDD3P (active power-down)", True),
     "idd3n": Entry(43.0, "mA", f"{_M4}: IDD3N (active standby)", True),
     "idd4r": Entry(135.0, "mA", f"{_M4}: IDD4R (burst read)", True),
     "idd4w": Entry(123.0, "mA", f"{_M4}: IDD4W (burst write)", True),
@@ -209,7 +211,9 @@ _M3 = "DDR3L 8Gb x8 DDR3-1600 IDD values as transcribed in DRAMsim3 configs/DDR3
 DDR3_8GB_X8_1600: dict[str, Entry] = {
     "vdd": Entry(1.35, "V", f"{_M3}: VDD", True),
     "idd0": Entry(67.0, "mA", f"{_M3}: IDD0", True),
+    "idd2p": Entry(11.0, "mA", f"{_M3}: IDD2P", True),
     "idd2n": Entry(36.0, "mA", f"{_M3}: IDD2N", True),
+    "idd3p": Entry(36.0, "mA", f"{_M3}: IDD3P", True),
     "idd3n": Entry(51.0, "mA", f"{_M3}: IDD3N", True),
     "idd4r": Entry(125.0, "mA", f"{_M3}: IDD4R", True),
     "idd4w": Entry(125.0, "mA", f"{_M3}: IDD4W", True),
@@ -227,6 +231,43 @@ DDR3_8GB_X8_1600: dict[str, Entry] = {
     "rtt_ohm": Entry(60.0, "ohm", "JEDEC JESD79-3 DDR3: ODT RTT_Nom RZQ/4 = 60 ohm (SSTL, centre-tap to VDDQ/2)"),
     "data_rate_mts": Entry(1600.0, "MT/s", f"{_M3}: DDR3-1600"),
 }
+
+# IDD currents of further standards, as DRAMsim3 (umd-memsys/DRAMsim3 @2981759) ships them in its configs/*.ini
+# [power] sections (mA, VDD in V), with the same file's [timing]/[dram_structure] values the device formulas need.
+# Used for command-based energy (archsim.cost._dram); DRAMsim3 cites no datasheet part for these files.  A standard
+# not listed here has no public IDD table that we found (ddr5, lpddr5, lpddr5x, gddr7, hbm2e, hbm3, hbm3e, hbm4:
+# DRAMPower's ddr5/lpddr5 test memspecs carry its DDR4 test memspec's currents, Ramulator 2 carries no currents).
+_D3 = "DRAMsim3 configs/{} (umd-memsys/DRAMsim3 @2981759)"
+
+
+def _dramsim3_idd(ini: str, vdd, idd0, idd2p, idd2n, idd3p, idd3n, idd4r, idd4w, idd5ab, idd5pb, tck, tras, trp,
+                  trfc, trefi, bl, burst_ck, width, columns, note: str = "") -> dict[str, Entry]:
+    src = _D3.format(ini) + note
+    e = {"vdd": (vdd, "V", "[power] VDD"), "idd0": (idd0, "mA", "[power] IDD0"),
+         "idd2p": (idd2p, "mA", "[power] IDD2P"), "idd2n": (idd2n, "mA", "[power] IDD2N"),
+         "idd3p": (idd3p, "mA", "[power] IDD3P"), "idd3n": (idd3n, "mA", "[power] IDD3N"),
+         "idd4r": (idd4r, "mA", "[power] IDD4R"), "idd4w": (idd4w, "mA", "[power] IDD4W"),
+         "idd5b": (idd5ab, "mA", "[power] IDD5AB"), "idd5pb": (idd5pb, "mA", "[power] IDD5PB (0: not given)"),
+         "tck_ns": (tck, "ns", "[timing] tCK"), "tras_ck": (tras, "tCK", "[timing] tRAS"),
+         "trp_ck": (trp, "tCK", "[timing] tRP"), "trfc_ck": (trfc, "tCK", "[timing] tRFC"),
+         "trefi_ck": (trefi, "tCK", "[timing] tREFI"), "bl": (bl, "beats", "[dram_structure] BL"),
+         "burst_ck": (burst_ck, "tCK", "burst_cycle as DRAMsim3's Config derives it from BL and the protocol"),
+         "device_width": (width, "bits", "[dram_structure] device_width"),
+         "page_bytes": (columns * width // 8, "bytes per device row", "[dram_structure] columns x device_width")}
+    return {k: Entry(v, u, f"{src}: {what}") for k, (v, u, what) in e.items()}
+
+
+DDR4_8GB_X8_3200 = _dramsim3_idd("DDR4_8Gb_x8_3200.ini", 1.2, 57, 25, 37, 43, 52, 168, 150, 250, 0, 0.63, 52, 22,
+                                 560, 12480, 8, 4, 8, 1024)
+LPDDR4_8GB_X16_2400 = _dramsim3_idd("LPDDR4_8Gb_x16_2400.ini", 1.2, 80, 25, 34, 41, 47, 243, 228, 280, 0, 0.83, 32,
+                                    15, 392, 8660, 16, 8, 16, 1024)
+GDDR5_8GB_X32 = _dramsim3_idd("GDDR5_8Gb_x32.ini", 1.5, 71, 45, 60, 50, 61, 248, 231, 286, 45, 0.667, 56, 24, 74,
+                              3800, 8, 2, 32, 128)
+GDDR6_8GB_X16 = _dramsim3_idd("GDDR6_8Gb_x16.ini", 1.35, 71, 45, 60, 50, 61, 248, 231, 286, 45, 0.66, 54, 24, 126,
+                              11862, 16, 1, 16, 128,
+                              " (its currents equal those of its GDDR5_8Gb_x32.ini; VDD 1.35 V is GDDR6's)")
+HBM2_8GB_X128 = _dramsim3_idd("HBM2_8Gb_x128.ini", 1.2, 65, 28, 40, 40, 55, 390, 500, 250, 0, 1.0, 34, 14, 260,
+                              3900, 4, 2, 128, 64)
 
 # Energy per bit transferred (device + interface), by standard.
 DRAM_PJ_PER_BIT: dict[str, Entry] = {
@@ -382,6 +423,11 @@ ALL_TABLES: dict[str, dict] = {
     "LEAKAGE": LEAKAGE,
     "DDR4_8GB_X8_2400": DDR4_8GB_X8_2400,
     "DDR3_8GB_X8_1600": DDR3_8GB_X8_1600,
+    "DDR4_8GB_X8_3200": DDR4_8GB_X8_3200,
+    "LPDDR4_8GB_X16_2400": LPDDR4_8GB_X16_2400,
+    "GDDR5_8GB_X32": GDDR5_8GB_X32,
+    "GDDR6_8GB_X16": GDDR6_8GB_X16,
+    "HBM2_8GB_X128": HBM2_8GB_X128,
     "DRAM_PJ_PER_BIT": DRAM_PJ_PER_BIT,
     "HBM2_SPLIT_PJ_PER_BIT": HBM2_SPLIT_PJ_PER_BIT,
     "PIM": PIM,

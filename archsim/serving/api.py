@@ -188,6 +188,7 @@ def serve(
     if len(it):
         it["kv_utilization"] = it["kv_blocks_used"] / it["kv_blocks"]
     summary = summarize(eng, req, it, rate=rate, slo_ttft_s=slo_ttft_s, slo_tpot_s=slo_tpot_s, peak_macs_per_s=peak)
+    summary["energy_not_modelled"] = _energy_gaps(costs.values()) if energy else []
     summary.update({
         "design": getattr(design, "name", type(design).__name__), "model": spec.model.name, "scheduler": sched.name,
         "scheduler_options": {k: (v if isinstance(v, (int, float, str, type(None))) else str(v))
@@ -200,3 +201,18 @@ def serve(
         "lengths_dropped_fraction": reqs.meta.get("dropped_fraction", 0.0),
     })
     return ServeResult(req, it, summary, tr)
+
+
+def _energy_gaps(costs) -> list[str]:
+    """Why some of the pools' energy is not priced (e.g. a DRAM standard without a public energy figure): the
+    notes ``archsim.cost`` gives for each pool's design, so a J/token figure is never compared silently
+    without its DRAM part."""
+    from archsim.cost import build_models
+
+    notes: set[str] = set()
+    for c in costs:
+        d = c.design
+        if hasattr(d, "components") and hasattr(d, "node_nm"):
+            notes.update(m.not_modelled for m in build_models(d.components(), d.node_nm)
+                         if getattr(m, "not_modelled", None))
+    return sorted(notes)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -93,3 +95,15 @@ def test_stored_synthesis_figures_match_a_fresh_synthesis():
     (row,) = tpe_table(engines=("systolic",))
     for key, want in TPE_SYNTH_INT8["systolic"].items():
         assert row[key] == pytest.approx(want, abs=1e-3), key
+
+
+@pytest.mark.rtl
+@pytest.mark.skipif(not os.environ.get("ARCHSIM_SLOW"), reason="slow: set ARCHSIM_SLOW=1")
+def test_stored_synthesis_figures_match_a_fresh_synthesis_multi_lane():
+    """As above for the 4- and 16-lane pairs (pe=tree4/tpe-csa4/tree16/tpe-csa16; about a minute uncached)."""
+    from archsim.pe.array_pe import TPE_SYNTH_INT8
+    from archsim.rtl.tpe import tpe_table
+
+    for row in tpe_table(engines=("adder_tree", "cube")):
+        for key, want in TPE_SYNTH_INT8[row["engine"]].items():
+            assert row[key] == pytest.approx(want, abs=1e-3), (row["engine"], key)

@@ -6,8 +6,9 @@ tile shapes, split-K) and keeps the fastest.  A work unit (one output tile, one 
 core: the core's tile is cut over its ``arrays_per_core`` arrays and each piece is run by the systolic
 model (:class:`archsim.arch.SystolicArray`, fast or exact) with the core's scratchpad as its double-
 buffered SRAMs and, as its memory port, the core's share of the shared level (L2 if any, else DRAM)
-behind the interconnect.  Units run in waves over the cores; the op takes
-``max(waves x unit cycles, DRAM cycles of the op's traffic) + memory latency + launch overhead``
+behind the interconnect (with ``cluster_multicast``, cores of a cluster share one operand tile fetched once).
+Units run in waves over the cores (``gemm_schedule``: whole waves, stream-K, or the faster of the two); the
+op takes ``max(waves x unit cycles, DRAM cycles of the op's traffic) + memory latency + launch overhead``
 (DMA streams overlap compute across waves: double buffering), plus a split-K reduction phase.
 """
 
@@ -37,7 +38,7 @@ from archsim.core.progress import tick
 from archsim.core.result import Result, build_result
 from archsim.core.vocab import check_dram_standard, check_node
 from archsim.dataflow.attention import DECODE_MODES, causal_block_fraction, decode_partition, plan_fused_attention
-from archsim.dataflow.npu_partition import Partition, candidate_partitions
+from archsim.dataflow.npu_partition import PARTIAL_BYTES, Partition, candidate_partitions
 from archsim.dataflow.registry import dataflow_names
 from archsim.dataflow.systolic import systolic_compute_cycles
 from archsim.memory.interface import BandwidthMemory, MemoryPort
@@ -50,6 +51,7 @@ ATTENTION_MODES = ("fused", "unfused")
 EXECUTION_MODES = ("eager", "graph")
 CAPACITY_CHECKS = ("error", "report", "off")
 DECODE_PARTITIONS = ("auto", "none", "split_k", "stream_k")
+GEMM_SCHEDULES = ("waves", "stream_k", "auto")
 _VECTOR_KINDS = tuple(VECTOR_FLOPS_PER_ELEMENT)
 _SUM_COLS = ("cycles", "compute_cycles", "stall_memory_cycles", "stall_launch_cycles", "macs",
              "dram_read_bytes", "dram_write_bytes", "noc_hop_bytes", "vector_op_count", "rf_access_count",
@@ -62,7 +64,8 @@ _SUM_COLS = ("cycles", "compute_cycles", "stall_memory_cycles", "stall_launch_cy
 #: per core: 2^20 cores, the size of a wafer-scale engine such as Cerebras WSE-2's 850k cores, take ~4 s
 #: per op; 2^40 would exhaust memory); the other bounds are far above any published design.
 _FIELD_MAX = {"cores": 2**20, "arrays_per_core": 2**10, "core_rows": 2**16, "core_cols": 2**16, "mac_depth": 2**10,
-              "vector_lanes": 2**20, "dma_engines": 2**16, "max_split_k": 2**16, "k_step": 2**20}
+              "vector_lanes": 2**20, "dma_engines": 2**16, "max_split_k": 2**16, "k_step": 2**20,
+              "cluster_multicast": 16}
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,9 @@ class NpuDesign(DesignBase):
         dataflow: ``os`` | ``ws`` | ``is`` of the arrays.
         a_precision, b_precision: the arrays' base operand formats.
         mac_rate: MACs per PE per cycle by op precision (e.g. ``{"int8": 2}``); missing = 1.
+        mac_efficiency: achievable fraction of the arrays' ``mac_rate`` per op precision in matrix (GEMM/GEMV/
+            BMM) kernels (sustained clock x issue efficiency, a measured figure; fused attention keeps the
+            datasheet rate); missing = 1.
         mac_depth: MAC pipeline depth, cycles.
         freq_mhz: core clock, MHz.
         scratchpad_bytes: per-core scratchpad (bytes), split 3/8 ifmap, 3/8 filter, 1/4 ofmap over the
@@ -115,8 +121,12 @@ class NpuDesign(DesignBase):
         memory_bytes: device memory capacity, bytes (None = not modelled).
         capacity_check: ``error`` (a run of a Trace whose weights + KV cache + activations exceed
             ``memory_bytes`` raises ConfigError), ``report`` (summary ``fits: false`` instead) or ``off``.
-        gemm_schedule: ``waves`` (units dealt in whole waves: the last one may be partial) or ``stream_k``
-            (a persistent kernel deals the units' K iterations evenly over the cores: no wave quantization).
+        gemm_schedule: ``waves`` (units dealt in whole waves: the last one may be partial), ``stream_k``
+            (a persistent kernel deals the units' K iterations evenly over the cores: no wave quantization,
+            plus a fix-up of the tiles split between cores) or ``auto`` (per op the faster modelled of the two,
+            as GPU libraries' heuristics pick a data-parallel or a stream-K kernel).
+        cluster_multicast: cores of a cluster that share one operand tile fetched once from the shared level
+            (Hopper thread-block clusters with TMA multicast: cores along M share the B tile); 1 = none.
         misaligned_efficiency: fraction of the array rate left when a GEMM's K or N row pitch is not a multiple
             of 16 bytes (GPU libraries then fall back to kernels without 16-byte vector / TMA loads); 1 = no effect.
         vector_gemv: matrix ops with M = 1 may run on the vector units (a GEMV path) when faster.
@@ -142,6 +152,7 @@ class NpuDesign(DesignBase):
     a_precision: str = "bf16"
     b_precision: str = "bf16"
     mac_rate: Mapping[str, float] = field(default_factory=dict, hash=False)
+    mac_efficiency: Mapping[str, float] = field(default_factory=dict, hash=False)
     mac_depth: int = 1
     freq_mhz: float = 1000.0
     scratchpad_bytes: int = 8 << 20
@@ -171,6 +182,7 @@ class NpuDesign(DesignBase):
     memory_bytes: int | None = None
     capacity_check: str = "error"
     gemm_schedule: str = "waves"
+    cluster_multicast: int = 1
     misaligned_efficiency: float = 1.0
     vector_gemv: bool = True
     fp32_on_vector: bool = False
@@ -184,7 +196,7 @@ class NpuDesign(DesignBase):
         if not isinstance(self.name, str) or not self.name:
             raise ConfigError(f"name must be a non-empty string, not {self.name!r}")
         for f in ("cores", "core_rows", "core_cols", "arrays_per_core", "mac_depth", "scratchpad_bytes",
-                  "vector_lanes", "dma_engines", "max_split_k", "k_step"):
+                  "vector_lanes", "dma_engines", "max_split_k", "k_step", "cluster_multicast"):
             object.__setattr__(self, f, require_positive_int(f, getattr(self, f), _FIELD_MAX.get(f, 2**53)))
         require_choice("dataflow", self.dataflow, dataflow_names())
         require_choice("a_precision", self.a_precision, PRECISIONS)
@@ -210,7 +222,7 @@ class NpuDesign(DesignBase):
         require_choice("execution", self.execution, EXECUTION_MODES)
         require_choice("capacity_check", self.capacity_check, CAPACITY_CHECKS)
         require_choice("decode_partition", self.decode_partition, DECODE_PARTITIONS)
-        require_choice("gemm_schedule", self.gemm_schedule, ("waves", "stream_k"))
+        require_choice("gemm_schedule", self.gemm_schedule, GEMM_SCHEDULES)
         for f in ("vector_gemv", "fp32_on_vector", "causal_skip"):
             if not isinstance(getattr(self, f), bool):
                 raise ConfigError(f"{f} must be true or false, not {getattr(self, f)!r}")
@@ -230,6 +242,13 @@ class NpuDesign(DesignBase):
                 require_choice(f"{fname} key", k, allowed)
                 require_positive_number(f"{fname}[{k}]", v)
             object.__setattr__(self, fname, dict(table))
+        if not isinstance(self.mac_efficiency, Mapping):
+            raise ConfigError(f"mac_efficiency must be a mapping, not {self.mac_efficiency!r}")
+        for k, v in self.mac_efficiency.items():
+            require_choice("mac_efficiency key", k, PRECISIONS)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 < v <= 1:
+                raise ConfigError(f"mac_efficiency[{k}] must be a number in (0, 1], not {v!r}")
+        object.__setattr__(self, "mac_efficiency", dict(self.mac_efficiency))
         bad_shapes = ConfigError(f"tile_shapes must be a non-empty list of [M, N] positive integers (at most "
                                  f"64 shapes of at most 2^20), not {short_repr(self.tile_shapes)}")
         if not isinstance(self.tile_shapes, (list, tuple)) or len(self.tile_shapes) > 64 or any(
@@ -515,10 +534,12 @@ class NpuDesign(DesignBase):
                 self.freq_mhz)
 
     def _rate(self, precision: str) -> float:
-        return float(self.mac_rate.get(precision, 1.0))
+        """Sustained MACs per PE per cycle of ``precision``: ``mac_rate`` x ``mac_efficiency``."""
+        return float(self.mac_rate.get(precision, 1.0)) * float(self.mac_efficiency.get(precision, 1.0))
 
     def _core_tile(self, m: int, k: int, n: int, prec: tuple[str, str, str], active: int, exact: bool,
-                   counts: bool = True, on_vector: bool = False) -> dict:
+                   counts: bool = True, on_vector: bool = False, share: tuple[int, int] = (1, 1),
+                   sustained: bool = True) -> dict:
         """Return the timing and counts of one work unit (``m x k x n``) on one core.
 
         Compute: the unit's tile is cut over the core's arrays (a square number of arrays splits M and N,
@@ -528,7 +549,9 @@ class NpuDesign(DesignBase):
         that rate (the mapper's search, ``counts=False``, ranks partitions on compute alone).
         Data: the core's DMA streams the A and B slices of each ``k_step`` from the shared level (L2, or
         DRAM without L2) at the core's share of its bandwidth, double-buffered: the unit takes
-        ``first step's load + max(compute, remaining loads) + C store`` cycles.
+        ``first step's load + max(compute, remaining loads) + C store`` cycles.  ``share`` = (cores sharing
+        each A tile, cores sharing each B tile) of a multicast cluster: each fetches its 1/share of it.
+        ``sustained``: the arrays run at ``mac_rate x mac_efficiency`` (matrix kernels), else at ``mac_rate``.
         """
         a = self.arrays_per_core
         sq = math.isqrt(a)
@@ -543,18 +566,19 @@ class NpuDesign(DesignBase):
         else:  # mapper search: the same closed form the systolic model reports as compute_cycles
             r = {"compute_cycles": systolic_compute_cycles(self.core_rows, self.core_cols, sm, k, sn, self.dataflow,
                                                            self.mac_depth)}
-        rate = 1.0 if on_vector else self._rate(prec[0])
+        rate = 1.0 if on_vector else self._rate(prec[0]) if sustained else float(self.mac_rate.get(prec[0], 1.0))
         compute = math.ceil(r["compute_cycles"] / rate)
         if "dram_read_bytes" in r:  # the arrays' operand buffers fill (and drain) through the scratchpad port
             port_bytes = a * (r["dram_read_bytes"] + r["dram_write_bytes"])  # cycles = bytes / (B per cycle)
             compute = max(compute, math.ceil(port_bytes * self.freq_mhz / (self.scratchpad_gbps * 1e3)))
         a_b, b_b, o_b = (PRECISION_BYTES[x] for x in prec)
-        share = min(self.core_link_gbps(), self._shared_gbps() / max(1, active))
-        bpc = share * 1e3 / self.freq_mhz  # bytes per core cycle
+        link = min(self.core_link_gbps(), self._shared_gbps() / max(1, active))
+        bpc = link * 1e3 / self.freq_mhz  # bytes per core cycle
         lat = math.ceil(self._shared_latency_ns() * self.freq_mhz / 1e3 - 1e-9)
         ks = min(self.k_step, k)
-        step_bytes = math.ceil((m + n) * ks * max(a_b, b_b))
-        load_bytes = math.ceil(m * k * a_b + k * n * b_b)
+        sa, sb = share
+        step_bytes = math.ceil((m / sa + n / sb) * ks * max(a_b, b_b))
+        load_bytes = math.ceil(m * k * a_b / sa + k * n * b_b / sb)
         store_bytes = math.ceil(m * n * o_b)
         first = lat + math.ceil(step_bytes / bpc)
         rest = math.ceil(max(0, load_bytes - step_bytes) / bpc)
@@ -563,6 +587,7 @@ class NpuDesign(DesignBase):
         out["cycles"] = first + max(compute, rest) + store
         out["compute_cycles"] = compute
         out["l2_bytes_in"] = load_bytes + store_bytes
+        out["partial_cycles"] = lat + math.ceil(m * n * PARTIAL_BYTES / bpc)  # one fp32 partial tile moved
         # the scratchpad is filled by the DMA (writes) and read by the arrays' buffers
         out["sram_ifmap_write_bytes"] = math.ceil(m * k * a_b)
         out["sram_filter_write_bytes"] = math.ceil(k * n * b_b)
@@ -570,7 +595,8 @@ class NpuDesign(DesignBase):
 
     def _evaluate(self, p: Partition, op: Op, exact: bool, counts: bool = True, on_vector: bool = False) -> dict:
         prec = (op.a_precision, op.b_precision, op.out_precision if p.split_k == 1 else "fp32")
-        tile = self._core_tile(p.tile_m, p.k_chunk, p.tile_n, prec, p.active_cores, exact, counts, on_vector)
+        tile = self._core_tile(p.tile_m, p.k_chunk, p.tile_n, prec, p.active_cores, exact, counts, on_vector,
+                               self._multicast(p, on_vector))
         a_b, b_b, o_b = (PRECISION_BYTES[x] for x in (op.a_precision, op.b_precision, op.out_precision))
         tr = p.dram_traffic(a_b, b_b, o_b, self.l2_bytes if self.l2_bytes else 0)
         main_rd = tr["a_read"] + tr["b_read"]
@@ -579,10 +605,16 @@ class NpuDesign(DesignBase):
         compute = p.waves * tile["cycles"]
         if self.misaligned_efficiency < 1 and not on_vector and _misaligned(op):
             compute = math.ceil(compute / self.misaligned_efficiency)
-        if self.gemm_schedule == "stream_k" and p.split_k == 1 and p.units > self.cores:
-            # persistent stream-K (CUTLASS 3 / cuBLAS on Hopper): the units' K iterations are dealt evenly over
-            # the cores, so the last wave is not quantized (the partial-tile fix-up traffic is neglected)
-            compute = math.ceil(p.units * tile["cycles"] / self.cores)
+        if self.gemm_schedule != "waves" and p.split_k == 1 and p.units > self.cores and p.units % self.cores:
+            # persistent stream-K (Osama et al., "Stream-K", PPoPP 2023; CUTLASS 3 / cuBLAS on Hopper): the units'
+            # K iterations are dealt evenly over the cores, so the last wave is not quantized; a tile split
+            # between cores costs its fix-up: the non-owner stores an fp32 partial tile, the owner loads it back
+            fixup = 2 * tile["partial_cycles"]
+            sk = math.ceil(p.units * tile["cycles"] / self.cores) + fixup
+            if self.misaligned_efficiency < 1 and not on_vector and _misaligned(op):
+                sk = math.ceil(sk / self.misaligned_efficiency)
+            if self.gemm_schedule == "stream_k" or sk < compute:
+                compute = sk
         body = max(compute, dram_cycles)
         red_cycles = red_dram = red_vec = 0
         launches = 1
@@ -618,6 +650,20 @@ class NpuDesign(DesignBase):
             row["sram_l2_write_bytes"] = main_rd
         row.update(acts)
         return row
+
+    def _multicast(self, p: Partition, on_vector: bool) -> tuple[int, int]:
+        """Return (cores sharing an A tile, cores sharing a B tile) under ``cluster_multicast``: a cluster
+        along M (tiles sharing their B columns) when there are enough tiles along M, else along N (sharing A),
+        whichever saves more shared-level bytes."""
+        c = self.cluster_multicast
+        if c == 1 or on_vector or p.units < c:
+            return (1, 1)
+        opts = [(1, 1)]
+        if p.tiles_m >= c:
+            opts.append((1, c))
+        if p.tiles_n >= c:
+            opts.append((c, 1))
+        return min(opts, key=lambda s: p.tile_m / s[0] + p.tile_n / s[1])
 
     def _run_matrix(self, op: Op, exact: bool) -> dict:
         """Map a matrix op: the fastest candidate partition on the arrays, or on the vector units for true
@@ -722,8 +768,9 @@ class NpuDesign(DesignBase):
         d = scores.K
         active = min(self.cores, items)
         waves = -(-items // self.cores)
-        t1 = self._core_tile(q_rows, d, kv_len, prec, active, exact)
-        t2 = self._core_tile(q_rows, kv_len, d, prec, active, exact)
+        # mac_efficiency is measured on GEMM kernels only: fused attention keeps the arrays' datasheet rate
+        t1 = self._core_tile(q_rows, d, kv_len, prec, active, exact, sustained=False)
+        t2 = self._core_tile(q_rows, kv_len, d, prec, active, exact, sustained=False)
         soft = math.ceil(q_rows * kv_len * self.vector_cost.get("softmax", VECTOR_FLOPS_PER_ELEMENT["softmax"]))
         vec = -(-soft // self.vector_lanes)
         share = min(self.core_link_gbps(), io_gbps / active)

@@ -47,6 +47,11 @@ class BankStates:
         kinds = {"bank": 0, "bankgroup": 1, "rank": 2, "other_ranks": 3, "channel": 4}
         self.prog = [[((self.hb, self.hg, self.hr, self.hr, self.hr)[kinds[lv]][f], kinds[lv], lat)
                       for lv, f, lat in upd[c]] for c in range(6)]
+        # the same program split by level, for issue(): (horizon list, latency) per level
+        self._prog_b = [[(a, lat) for a, k, lat in self.prog[c] if k == 0] for c in range(6)]
+        self._prog_g = [[(a, lat) for a, k, lat in self.prog[c] if k == 1] for c in range(6)]
+        self._prog_r = [[(a, lat) for a, k, lat in self.prog[c] if k == 2] for c in range(6)]
+        self._prog_x = [[(a, k, lat) for a, k, lat in self.prog[c] if k > 2] for c in range(6)]
         self.windows = [(cnt, lat, [deque(maxlen=cnt) for _ in range(s.ranks)]) for f, cnt, lat in windows
                         if f == ACT]
         self.r_faw = self.windows[0][2] if self.windows else [deque(maxlen=4) for _ in range(s.ranks)]
@@ -104,21 +109,24 @@ class BankStates:
         else:
             r = self.bank_rank[b]
             g = self.bank_bg[b]
-        for arr, kind, lat in self.prog[cmd]:
-            v = t + lat
-            if kind == 0:
+        if cmd != REF:
+            for arr, lat in self._prog_b[cmd]:
+                v = t + lat
                 if v > arr[b]:
                     arr[b] = v
-            elif kind == 1:
+            for arr, lat in self._prog_g[cmd]:
+                v = t + lat
                 if v > arr[g]:
                     arr[g] = v
-            elif kind == 2:
-                if v > arr[r]:
-                    arr[r] = v
-            else:
-                for rr in range(len(arr)):
-                    if (kind == 4 or rr != r) and v > arr[rr]:
-                        arr[rr] = v
+        for arr, lat in self._prog_r[cmd]:
+            v = t + lat
+            if v > arr[r]:
+                arr[r] = v
+        for arr, kind, lat in self._prog_x[cmd]:
+            v = t + lat
+            for rr in range(len(arr)):
+                if (kind == 4 or rr != r) and v > arr[rr]:
+                    arr[rr] = v
         if cmd == ACT:
             self.open_row[b] = row
             self.hit_count[b] = 0

@@ -80,6 +80,9 @@ class BankQueueController:
         self._ba_of = [b % s.banks_per_group for b in range(nb)]
         self._g = bs.bank_bg
         self._r = bs.bank_rank
+        self._hb, self._hg, self._hr = bs.hb, bs.hg, bs.hr
+        self._win = bs.windows
+        self._cq_len = [0] * nb  # len(self.cq[b]), kept in step (read in the transaction move's scan)
         self.ref_due = self.refresh.next_due()
 
     # ------------------------------------------------------------------ API
@@ -152,20 +155,20 @@ class BankQueueController:
 
     def _earliest(self, b: int, plan: tuple) -> int:
         """Earliest tick any of the bank's options is ready (timing only, inlined for speed)."""
-        bs = self.banks
         g = self._g[b]
         r = self._r[b]
+        hb, hg, hr = self._hb, self._hg, self._hr
         best = INF
         for _, k in plan:
-            t = bs.hb[k][b]
-            v = bs.hg[k][g]
+            t = hb[k][b]
+            v = hg[k][g]
             if v > t:
                 t = v
-            v = bs.hr[k][r]
+            v = hr[k][r]
             if v > t:
                 t = v
             if k == ACT:
-                for cnt, lat, f in bs.windows:
+                for cnt, lat, f in self._win:
                     q = f[r]
                     if len(q) == cnt and q[0] + lat > t:
                         t = q[0] + lat
@@ -175,31 +178,61 @@ class BankQueueController:
 
     def _choice(self, b: int, t: int) -> tuple[int, int] | None:
         """The bank's command at tick ``t``: first option (in queue order) ready by ``t``; None if none."""
-        plan = self.plan[b]
-        if len(plan) == 1:
-            return plan[0] if self._earliest(b, plan) <= t else None
-        for opt in plan:
-            if self._earliest(b, (opt,)) <= t:
-                return opt
+        g = self._g[b]
+        r = self._r[b]
+        hb, hg, hr = self._hb, self._hg, self._hr
+        for opt in self.plan[b]:
+            k = opt[1]
+            if hb[k][b] > t or hg[k][g] > t or hr[k][r] > t:
+                continue
+            if k == ACT:
+                late = False
+                for cnt, lat, f in self._win:
+                    q = f[r]
+                    if len(q) == cnt and q[0] + lat > t:
+                        late = True
+                if late:
+                    continue
+            return opt
         return None
 
     def _heap_min(self, floor: int) -> int:
         """Exact earliest tick (>= floor) at which some unblocked bank has a command ready."""
-        heap, ver, plan, blocked = self.heap, self.ver, self.plan, self.blocked
+        heap, ver, plan, blocked, lb = self.heap, self.ver, self.plan, self.blocked, self.lb
+        hb, hg, hr, gg, rr, win = self._hb, self._hg, self._hr, self._g, self._r, self._win
         while heap:
             key, b, v = heap[0]
-            if v != ver[b] or plan[b] is None:
+            pl = plan[b]
+            if v != ver[b] or pl is None:
                 heapq.heappop(heap)
                 continue
             if blocked and b in blocked:
                 heapq.heappop(heap)  # re-planned when its refresh issues
                 continue
-            t = self.lb[b] = self._earliest(b, plan[b])
-            if t < floor:
-                t = floor
-            if t == key:
-                return t
-            heapq.heapreplace(heap, (t, b, v))
+            g = gg[b]
+            r = rr[b]
+            best = INF
+            for _, k in pl:  # self._earliest(b, pl), inlined
+                t = hb[k][b]
+                x = hg[k][g]
+                if x > t:
+                    t = x
+                x = hr[k][r]
+                if x > t:
+                    t = x
+                if k == ACT:
+                    for cnt, lat, f in win:
+                        q = f[r]
+                        if len(q) == cnt and q[0] + lat > t:
+                            t = q[0] + lat
+                if t < best:
+                    best = t
+            lb[b] = best
+            if best < floor:
+                best = floor
+            if best == key:
+                return best
+            heapq.heapreplace(heap, (best, b, v))
         return INF
 
     def _next_event(self, now: int) -> int:
@@ -232,13 +265,21 @@ class BankQueueController:
             b += 1
             if b == nb:
                 b = 0
-            if lb[b] > t or plan[b] is None or (blocked and b in blocked):
+            pl = plan[b]
+            if lb[b] > t or pl is None or (blocked and b in blocked):
+                continue
+            if len(pl) == 1:  # one option: ready iff its earliest tick has come
+                e = self._earliest(b, pl)
+                if e <= t:
+                    self.rr = b
+                    return b, pl[0][1], pl[0][0], self.ver[b]
+                lb[b] = e
                 continue
             ch = self._choice(b, t)
             if ch is not None:
                 self.rr = b
                 return b, ch[1], ch[0], self.ver[b]
-            lb[b] = self._earliest(b, plan[b])
+            lb[b] = self._earliest(b, pl)
         return None
 
     def _issue(self, t: int, b: int, kind: int, idx: int) -> None:
@@ -247,6 +288,7 @@ class BankQueueController:
         rid = -1
         if kind == RD or kind == WR:
             e = self.cq[b].pop(idx)
+            self._cq_len[b] -= 1
             self.cq_total -= 1
             self.move_dirty = True
             row, rid = e[2], e[1]
@@ -290,16 +332,29 @@ class BankQueueController:
             if nw >= cfg.write_high or (nw and not self.tq_r):
                 self.draining = nw - cfg.write_low if nw > cfg.write_low else nw
         q = self.tq_w if self.draining > 0 else self.tq_r
-        cq, cap = self.cq, cfg.cmd_queue
+        cq, cap, ln = self.cq, cfg.cmd_queue, self._cq_len
         for i, tr in enumerate(q):
             b = tr[2]
-            if len(cq[b]) < cap:
+            if ln[b] < cap:
+                ln[b] += 1
                 del q[i]
                 if tr[4]:
                     self.draining -= 1
-                cq[b].append((tr[0], tr[1], tr[3], tr[4]))
+                qb = cq[b]
+                qb.append((tr[0], tr[1], tr[3], tr[4]))
                 self.cq_total += 1
-                self._replan(b)
+                if len(qb) == 1:
+                    self._replan(b)
+                    return
+                # appended behind others: the options change only if it hits the open row and is the first hit
+                # of its kind (the head, the first hits and hence a PRE option are otherwise unchanged)
+                orow = self.banks.open_row[b]
+                if orow >= 0 and tr[3] == orow:
+                    kind = WR if tr[4] else RD
+                    for _, k in self.plan[b]:
+                        if k == kind:
+                            return
+                    self._replan(b)
                 return
         self.move_dirty = False
 
@@ -326,12 +381,13 @@ class BankQueueController:
             if rc is not None and rc[0] <= t:
                 self._issue_refresh(t, rc[1], rc[2])
                 first = rc[1]
-        if first < 0:
+        heap = self.heap  # its smallest key is a lower bound of every unblocked bank's next command: none before
+        if first < 0 and heap and heap[0][0] <= t:
             p = self._pick(t)
             if p is not None:
                 self._issue(t, p[0], p[1], p[2])
                 first = p[1]
-        if first >= 0 and self.banks.dual:
+        if first >= 0 and self.banks.dual and heap and heap[0][0] <= t:
             p = self._pick(t)
             if p is not None and (p[1] in (RD, WR)) != (first in (RD, WR)):
                 self._issue(t, p[0], p[1], p[2])  # same bus: not issued this tick (DRAMsim3 looks no further)

@@ -35,24 +35,12 @@ def parse_trace(path: str | Path, fmt: str = "auto"):
     width = {"dramsim3": 3, "ramulator": 2}.get(fmt)
     text = p.read_bytes()
     if b"#" not in text:  # fast path: whitespace-separated tokens, checked per column below
-        toks = text.split()
         if width is None:
             first = text.split(b"\n", 1)[0].split()
             width = len(first) if len(first) in (2, 3) else 3
-        if len(toks) % width == 0:
-            try:
-                kinds = [_KINDS[k.decode().upper()] for k in toks[1::width]]
-                addrs = [int(x, 0) for x in toks[0::width]]
-                cycles = [int(x, 0) for x in toks[2::width]] if width == 3 else [0] * len(addrs)
-            except (KeyError, ValueError, UnicodeDecodeError):
-                pass  # fall through to the line-by-line reader for the exact error
-            else:
-                del toks, text
-                if (addrs and min(addrs) < 0) or (cycles and min(cycles) < 0):
-                    pass
-                else:
-                    return (np.array(addrs, dtype=np.int64), np.array(kinds, dtype=bool),
-                            np.array(cycles, dtype=np.int64))
+        got = _parse_fast(text, width)
+        if got is not None:
+            return got
     lines = text.decode(errors="replace").splitlines()
     addrs: list[int] = []
     writes: list[bool] = []
@@ -84,6 +72,38 @@ def parse_trace(path: str | Path, fmt: str = "auto"):
         writes.append(k)
         cycles.append(c)
     return np.array(addrs, dtype=np.int64), np.array(writes, dtype=bool), np.array(cycles, dtype=np.int64)
+
+
+_CHUNK_BYTES = 1 << 16  # the fast reader converts whole lines this many bytes at a time (bounds its peak memory)
+
+
+def _parse_fast(text: bytes, width: int):
+    """Return the three arrays of a comment-free trace of ``width`` tokens per line, or None if any chunk does not
+    parse (the line-by-line reader then names the first bad line)."""
+    import numpy as np
+
+    parts: list[tuple] = []
+    pos, n = 0, len(text)
+    while pos < n:
+        end = text.find(b"\n", min(pos + _CHUNK_BYTES, n))
+        end = n if end < 0 else end
+        toks = text[pos:end].split()
+        pos = end + 1
+        if len(toks) % width:
+            return None
+        try:
+            kinds = np.array([_KINDS[k.decode().upper()] for k in toks[1::width]], dtype=bool)
+            addrs = np.array([int(x, 0) for x in toks[0::width]], dtype=np.int64)
+            cycles = (np.array([int(x, 0) for x in toks[2::width]], dtype=np.int64) if width == 3
+                      else np.zeros(addrs.size, dtype=np.int64))
+        except (KeyError, ValueError, UnicodeDecodeError, OverflowError):
+            return None
+        if (addrs.size and addrs.min() < 0) or (cycles.size and cycles.min() < 0):
+            return None
+        parts.append((addrs, kinds, cycles))
+    if not parts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool), np.zeros(0, dtype=np.int64)
+    return tuple(np.concatenate([q[i] for q in parts]) for i in range(3))
 
 
 def load_controller(path: str | Path | None, **overrides: Any):

@@ -280,6 +280,7 @@ def run_frontend(spec: DramSpec | str, addresses, is_write=None, cycles=None,
     bank = ((d["rank"] * s.bank_groups + d["bg"]) * s.banks_per_group + d["bank"]).tolist()
     ch = d["channel"].tolist()
     row = d["row"].tolist()
+    del d
     wl = w.tolist()
     system.finish.extend([-1] * n)
     system.is_write.extend(wl)
@@ -287,7 +288,8 @@ def run_frontend(spec: DramSpec | str, addresses, is_write=None, cycles=None,
     acc = [0] * n
     ctrls = system.controllers
     t = -1
-    for i, cyc in enumerate(c.tolist()):
+    for i in range(n):
+        cyc = int(c[i])  # not c.tolist(): one more list of 10^5 ints at the peak
         t = cyc if cyc > t else t
         k = ctrls[ch[i]]
         wi = wl[i]
@@ -296,8 +298,8 @@ def run_frontend(spec: DramSpec | str, addresses, is_write=None, cycles=None,
         acc[i] = t + 1
         k.enqueue(t + 1, i, bank[i], row[i], wi)
         t += 1
-    system.arrival.extend(acc)
-    del acc, bank, ch, row
+    system.arrival = acc  # the acceptance cycles (a list, as DramSystem keeps them)
+    del bank, ch, row
     system.offered = c
     system.drain()
     return system.stats(), system

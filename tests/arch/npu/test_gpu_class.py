@@ -112,3 +112,34 @@ def test_misaligned_pitch_slows_only_misaligned_gemms():
     assert slow.run(even).seconds == H100.run(even).seconds
     with pytest.raises(ConfigError):
         H100.replace(misaligned_efficiency=0)
+
+
+def test_mac_efficiency_slows_compute_bound_not_memory_bound_ops():
+    full = H100.replace(mac_efficiency={})
+    big, gemv = _gemm(8192, 8192, 8192), _gemm(1, 8192, 8192)
+    assert H100.run(big).seconds > 1.2 * full.run(big).seconds
+    assert H100.run(gemv).seconds == pytest.approx(full.run(gemv).seconds, rel=0.02)
+    for bad in ({"bf16": 0}, {"bf16": 1.5}, {"fp7": 0.5}, {"bf16": True}, [0.5]):
+        with pytest.raises(ConfigError):
+            H100.replace(mac_efficiency=bad)
+
+
+def test_auto_schedule_picks_stream_k_only_against_a_partial_wave():
+    op = _gemm(512, 8192, 10240)  # 160 output tiles of 256x128 on 132 SMs: two waves, the second 21 % full
+    t = {s: H100.replace(gemm_schedule=s).run(op).seconds for s in ("waves", "stream_k", "auto")}
+    assert t["auto"] == min(t["waves"], t["stream_k"])
+    assert t["stream_k"] < 0.9 * t["waves"]
+    full = _gemm(2048, 2048, 2048)  # 128 tiles: one wave, nothing to balance
+    assert H100.run(full).seconds == H100.replace(gemm_schedule="waves").run(full).seconds
+    with pytest.raises(ConfigError):
+        H100.replace(gemm_schedule="persistent")
+
+
+def test_cluster_multicast_only_cuts_shared_level_traffic():
+    op = _gemm(512, 4096, 4096)  # L2-bound 128x128 tiles without multicast
+    one, two = H100.replace(cluster_multicast=1), H100
+    assert two.run(op).seconds < one.run(op).seconds
+    gemv = _gemm(1, 8192, 8192)
+    assert two.run(gemv).summary["dram_read_bytes"] == one.run(gemv).summary["dram_read_bytes"]
+    with pytest.raises(ConfigError):
+        H100.replace(cluster_multicast=0)

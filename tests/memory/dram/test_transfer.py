@@ -79,5 +79,5 @@ def test_state_snapshot_covers_every_mutable_bank_state():
     added to archsim.memory.dram._transfer (else the replay would silently ignore it)."""
     bs = BankStates(get_spec("HBM2-2Gbps"))
     constant = {"spec", "n_banks", "bank_bg", "bank_rank", "rank_banks", "read_latency", "write_latency", "prog",
-                "dual"}
+                "_prog_b", "_prog_g", "_prog_r", "_prog_x", "dual"}  # _prog_*: prog split by level (same lists)
     assert set(vars(bs)) - constant - set(ACCOUNTING_ATTRS) - set(VIEWS) == set(STATE_ATTRS)
