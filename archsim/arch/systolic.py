@@ -388,7 +388,13 @@ class SystolicArray(DesignBase):
         totals = None
         if len(tried) > 1:  # auto: fewest cycles (fast model, == exact), then fewest DRAM bytes, then SCHEDULES
             best = None
-            for n, (_, cand, _tr) in enumerate(tried):
+            # candidates whose lower bound on cycles exceeds the best so far cannot win: run the ones most
+            # likely to win first (lowest bound), skip the rest (the choice is the same as running them all)
+            bounds = [_cycles_bound(cand, tr_, port, d) for _, cand, tr_ in tried]
+            for n in sorted(range(len(tried)), key=lambda i: bounds[i]):
+                cand = tried[n][1]
+                if best is not None and bounds[n] > best[0][0]:
+                    continue
                 trial = deep_port(port)  # a caller's port only sees the chosen schedule
                 tot = extrapolated_totals(cand, trial, d, traffic_of, op.name)
                 key = (tot["cycles"], tot["tr_a_load"] + tot["tr_b_load"], n)
@@ -524,6 +530,21 @@ def _timing_totals(plan: Any, traffic: Mapping[str, np.ndarray], timing: Any, ac
     out.update({f"tr_{k}": int(v.sum()) for k, v in traffic.items()})
     out.update({f"act_{k}": int(v) for k, v in actions.items()})
     return out
+
+
+def _cycles_bound(plan: Any, traffic: Mapping[str, np.ndarray] | None, port: MemoryPort, mac_depth: int) -> int:
+    """A lower bound on the fast model's cycles of ``plan``: its compute cycles with ideal memory (memory only
+    delays folds) and, when the port gives one (``min_cycles``, the cycle-level DRAM), the cycles its DRAM
+    traffic needs at peak bandwidth (every transfer completes within the op).  0 when it would cost the per-fold
+    arrays of a plan too large to materialize."""
+    if traffic is None and not plan.uniform:
+        return 0
+    bound = int(plan.compute_cycles(mac_depth))
+    min_cycles = getattr(port, "min_cycles", None)
+    if traffic is not None and min_cycles is not None:
+        nbytes = sum(int(traffic[k].sum()) for k in ("a_load", "b_load", "out_store"))
+        bound = max(bound, int(min_cycles(nbytes)))
+    return bound
 
 
 def _same_schedule(p1, t1: Mapping[str, np.ndarray], p2, t2: Mapping[str, np.ndarray]) -> bool:

@@ -116,3 +116,15 @@ def test_pricing_scales_mac_area_and_energy_only():
     wide = base.replace(pe="tpe-csa16")
     assert {c["name"]: c for c in wide.components()}["pe_array"]["count"] == 128 * 128 * 16
     assert wide.peaks()["flops_per_s"]["int8"] == 16 * base.peaks()["flops_per_s"]["int8"]
+
+
+def test_cli_pe_option(capsys):
+    from archsim.cli import main
+
+    assert main(["run", "--design", "sa128-bf16", "--set", "pe=tpe-opt1", "--gemm", "64,64,64"]) == 2
+    err = capsys.readouterr().err
+    assert err == ("archsim: error: pe must be one of mac, tpe-csa, tree4, tpe-csa4, tree16, tpe-csa16, "
+                   "not 'tpe-opt1'\n")
+    assert main(["run", "--design", "sa128-bf16", "--set", "a_precision=int8", "--set", "b_precision=int8",
+                 "--set", "pe=tpe-csa4", "--gemm", "64,64,64", "--json"]) == 0
+    assert '"total_cycles"' in capsys.readouterr().out

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from archsim.core.clock import Clock
-from archsim.core.errors import ConfigError, SimulationError, require_nonneg_int
+from archsim.core.errors import MAX_INT, ConfigError, SimulationError, require_nonneg_int
 from archsim.core.fields import check_field_names
 from archsim.memory.dram._bank import BankStates
 from archsim.memory.dram._commands import PRE, RD, REF, REFB, WR
@@ -23,7 +23,7 @@ from archsim.memory.dram._refresh import initial_dues
 from archsim.memory.dram._spec import DramSpec, load_spec
 from archsim.memory.dram._stream import StreamModel, stream_addresses
 from archsim.memory.dram._system import DramSystem
-from archsim.memory.dram._transfer import ChannelTransitions
+from archsim.memory.dram._transfer import ChannelTransitions, _store
 
 _TRANSITIONS: dict[tuple, ChannelTransitions] = {}
 
@@ -123,9 +123,11 @@ class DramMemory:
     def transfer(self, start_cycle: int, address: int, nbytes: int, write: bool) -> int:
         """Move ``nbytes`` from byte ``address`` requested at core cycle ``start_cycle``; return the core cycle
         at which the last byte arrived (read) or was written (write)."""
-        require_nonneg_int("start_cycle", start_cycle)
-        require_nonneg_int("address", address)
-        require_nonneg_int("nbytes", nbytes)
+        if not (type(start_cycle) is int and type(address) is int and type(nbytes) is int  # noqa: E721 - fast path
+                and start_cycle >= 0 and address >= 0 and nbytes >= 0 and max(start_cycle, address, nbytes) <= MAX_INT):
+            require_nonneg_int("start_cycle", start_cycle)
+            require_nonneg_int("address", address)
+            require_nonneg_int("nbytes", nbytes)
         if start_cycle < self._last_start:
             raise ConfigError(f"start_cycle must be non-decreasing, not {start_cycle} after {self._last_start}")
         self._last_start = start_cycle
@@ -135,6 +137,15 @@ class DramMemory:
         t0 = -(-start_cycle * n // d)
         end = self._exact(t0, address, nbytes, write) if self.exact else self._fast(t0, address, nbytes, write)
         return max(start_cycle, -(-end * d // n))
+
+    def min_cycles(self, nbytes: int) -> int:
+        """A lower bound on the core cycles any sequence of transfers moving ``nbytes`` in total takes from cycle 0
+        (every burst occupies its channel's data bus ``burst_cycles`` tCK; channels in parallel).  Used to skip
+        schedules that cannot win (:meth:`archsim.arch.systolic.SystolicArray.run`)."""
+        s = self.spec
+        tck = (max(0, int(nbytes)) // s.access_bytes) * s.burst_cycles // s.n_channels
+        n, d = self._to_dram
+        return tck * d // n
 
     def _exact(self, t0: int, address: int, nbytes: int, write: bool) -> int:
         sysm = self._system
@@ -179,13 +190,14 @@ class DramMemory:
                     del self._stalled[c]
                 else:
                     self._catch_up(c, lim, strict=False, force=True)
-        a = self._now[chans]
+        full = chans.size == self._S.shape[0]       # every channel (chans is sorted): plain copies, no gathers
+        a = self._now.copy() if full else self._now[chans]
         np.maximum(a, t0, out=a)
         if refresh and self._due_min < int(a.max()):
             # refreshes that fell due while a channel idled issue before the transfer's requests
             for i, c in enumerate(chans.tolist()):
                 self._catch_up(c, int(a[i]), strict=True)
-        S = self._S[chans]
+        S = self._S if full else self._S[chans]
         tm, (o0, o1) = lay.times, lay.open
         rel = S.copy()
         np.maximum(S[:, :tm] - a[:, None], lay.lo, out=rel[:, :tm])
@@ -197,32 +209,38 @@ class DramMemory:
         else:
             base = 0
         delay = None
-        if tr.approximate(shape):
+        if tr.approximate_shape(shape):
             # long per-channel request lists: the outcome from the relaxed state (same open rows), started
             # when the channel's command bus and data bus (rank column horizon) allow
             a_, b_ = lay.col("hr", WR if write else RD)
             delay = np.maximum(rel[:, a_:b_].max(axis=1), rel[:, lay.cmd])
             rel[:, :tm] = lay.lo
             a = a + delay
-        ends, lasts, cnt, after = tr.outcomes(shape, rel, address, nbytes, write)
+        ends, lasts, cnt, after, tot = tr.outcomes_totals(shape, rel, address, nbytes, write)
         shift = None
         if refresh:
-            due = self._due[chans]
-            inside = (due <= (a + lasts)[:, None]).any(axis=1)
-            if inside.any():
-                ends, lasts, cnt, after = ends.copy(), lasts.copy(), cnt.copy(), after.copy()
-                shift = self._inside(chans, a, inside, shape, rel, ends, lasts, cnt, after, address, nbytes, write)
-        new = after.copy()
+            last_cmd = a + lasts
+            if self._due_min <= int(last_cmd.max()):
+                inside = (self._due[chans] <= last_cmd[:, None]).any(axis=1)
+                if inside.any():
+                    ends, lasts, cnt, after = ends.copy(), lasts.copy(), cnt.copy(), after.copy()
+                    shift = self._inside(chans, a, inside, shape, rel, ends, lasts, cnt, after, address, nbytes,
+                                         write)
+                    tot = cnt.sum(axis=0).tolist()
+        new = after                                   # a fresh array (outcomes_totals / the copy above)
         off = a if shift is None else a + shift
         new[:, :tm] += off[:, None]
         o_after = after[:, o0:o1]
         if tr.streams.period:
             new[:, o0:o1] = np.where(o_after == tr.sentinel, orow,
                                      np.where(o_after < 0, -1, (o_after + base) & tr.row_mask))
-        self._S[chans] = new
-        self._now[chans] = lasts + off
+        if full:
+            self._S = new
+            self._now = lasts + off
+        else:
+            self._S[chans] = new
+            self._now[chans] = lasts + off
         end = int((ends + off).max())
-        tot = cnt.sum(axis=0).tolist()
         c = self._counts
         c["ACT"] += tot[0]
         c["PRE"] += tot[1]
@@ -243,6 +261,69 @@ class DramMemory:
 
     # ------------------------------------------------------------------ refresh on the fast path
     def _catch_up(self, c: int, limit: int, strict: bool, force: bool = False) -> None:
+        """:meth:`_catch_up_sim`, memoized on channel ``c``'s state relative to its earliest due refresh.
+
+        The outcome is a function of: the time horizons relative to ``ref`` (the earliest due), clipped at
+        the layout's floor (every command it issues is at or after a due cycle, so a horizon already passed
+        cannot delay it), which banks are open and in which order they would be precharged (the controller
+        sorts them by their PRE horizon, which clipping could tie), the dues and ``limit`` relative to
+        ``ref``, the per-bank round-robin position, the last command cycle if at or after ``ref``, and the
+        flags.  Open rows and row hits are not changed (PRE closes a bank and keeps its hit count), so they
+        are restored from the input.  Replays are exact; horizons below ``ref`` come back clipped, which no
+        later command can tell apart (they all issue at or after ``ref``)."""
+        due = self._due[c]
+        ref = int(due.min())
+        bound = limit - 1 if strict else limit
+        if ref > bound:        # nothing due: the state is unchanged
+            if force:
+                self._stalled.pop(c, None)
+            return
+        tr, lay = self._trans, self._trans.layout
+        tm, (o0, o1) = lay.times, lay.open
+        vec = self._S[c]
+        rel = np.maximum(vec[:tm] - ref, lay.lo)
+        rows = vec[o0:o1]
+        is_open = rows >= 0
+        b0, b1 = lay.b_pre
+        pre = vec[b0:b1]
+        perm = np.argsort(pre, kind="stable")
+        order = perm[is_open[perm]]
+        now0 = int(self._now[c])
+        key = (rel.tobytes(), is_open.tobytes(), order.tobytes(), (due - ref).tobytes(), bound - ref,
+               self._next_bank[c].tobytes(), max(now0 - ref, -1), strict, force)
+        hit = tr.catch_ups.get(key)
+        if hit is None:
+            cnt0 = (self._counts["PRE"], self._counts["REF"], self._counts["REFB"])
+            self._catch_up_sim(c, limit, strict, force)
+            after = self._S[c]
+            now1 = int(self._now[c])
+            hit = (after[:tm] - ref, after[o0:o1] >= 0,
+                   (self._counts["PRE"] - cnt0[0], self._counts["REF"] - cnt0[1], self._counts["REFB"] - cnt0[2]),
+                   self._due[c] - ref, self._next_bank[c].copy(), now1 - ref if now1 != now0 else None,
+                   self._stalled.get(c) == limit and c in self._stalled)
+            _store(tr.catch_ups, key, hit)
+            tr.catch_up_misses += 1
+            return
+        tr.catch_up_hits += 1
+        t_after, open_after, cnt, due_after, nb_after, now_rel, stalled = hit
+        new = vec.copy()
+        new[:tm] = t_after + ref
+        new[o0:o1] = np.where(open_after, rows, -1)
+        self._S[c] = new
+        self._counts["PRE"] += cnt[0]
+        self._counts["REF"] += cnt[1]
+        self._counts["REFB"] += cnt[2]
+        self._due[c] = due_after + ref
+        self._next_bank[c] = nb_after
+        if now_rel is not None:
+            self._now[c] = max(now0, now_rel + ref)
+        if force:
+            self._stalled.pop(c, None)
+        elif stalled:
+            self._stalled[c] = limit
+        self._due_min = int(self._due.min())
+
+    def _catch_up_sim(self, c: int, limit: int, strict: bool, force: bool = False) -> None:
         """Issue channel ``c``'s refreshes due before ``limit`` (``strict``) or at it, on an idle channel, as
         the controller's refresh manager does: the rank's (bank's) open rows are precharged one command at a
         time, then REF (REFB) issues when the timing table allows; the commands are applied with

@@ -21,6 +21,7 @@ rather than against itself.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from archsim.core.errors import ConfigError
 from archsim.memory.dram._commands import ACT, NAMES, PRE, RD, REF, REFB, WR
@@ -117,8 +118,16 @@ def constraints(spec: DramSpec) -> list[TimingConstraint]:
 def compile_updates(spec: DramSpec) -> tuple[list[list[tuple[str, int, int]]], list[tuple[int, int, int]]]:
     """Return (per preceding code: [(level, following code, latency)], windows [(code, count, latency)]).
 
-    What :class:`BankStates` applies on each issue; windows are rank-level rolling windows of ACTs.
+    What :class:`BankStates` applies on each issue; windows are rank-level rolling windows of ACTs.  Compiled
+    once per spec (every controller the fast path builds reuses it); the result is a fresh copy (callers may
+    keep it).
     """
+    upd, windows = _compiled(spec)
+    return [list(u) for u in upd], list(windows)
+
+
+@lru_cache(maxsize=64)
+def _compiled(spec: DramSpec) -> tuple[tuple[tuple[tuple[str, int, int], ...], ...], tuple[tuple[int, int, int], ...]]:
     upd: list[list[tuple[str, int, int]]] = [[] for _ in NAMES]
     windows: list[tuple[int, int, int]] = []
     for c in constraints(spec):
@@ -134,7 +143,7 @@ def compile_updates(spec: DramSpec) -> tuple[list[list[tuple[str, int, int]]], l
                 if (p == "REF" or f == "REF") and level in ("bank", "bankgroup"):
                     level = "rank"
                 upd[CODES[p]].append((level, CODES[f], v))
-    return upd, windows
+    return tuple(tuple(u) for u in upd), tuple(windows)
 
 
 __all__ = ["TimingConstraint", "constraints", "compile_updates", "LEVELS", "ACT", "PRE", "RD", "WR", "REF", "REFB"]

@@ -90,6 +90,28 @@ class StateLayout:
         b = self.slices
         self.b_act, self.b_pre = b[("hb", ACT)], b[("hb", PRE)]
 
+        # neutral values of the columns of a bank (group) a request list does not touch: horizon floor, closed
+        self.neutral = np.concatenate([self.lo, -np.ones(self.nb, dtype=np.int64), np.zeros(self.nb, dtype=np.int64)])
+        self.bank_bg = list(bs.bank_bg)
+
+    def untouched(self, banks: np.ndarray) -> np.ndarray:
+        """Boolean mask of the columns only banks (bank groups) outside ``banks`` own: per-bank horizons, open
+        row and row hits, per-bank-group horizons.  Rank and channel horizons, ACT windows and command buses
+        are shared (and commands update other ranks' horizons), so they are never in the mask."""
+        used = set(np.asarray(banks).tolist())
+        groups = {self.bank_bg[b] for b in used}
+        mask = np.zeros(self.width, dtype=bool)
+        for (name, _code), (a, b) in self.slices.items():
+            if name == "hb":
+                mask[a:b] = [i not in used for i in range(b - a)]
+            elif name == "hg":
+                mask[a:b] = [g not in groups for g in range(b - a)]
+        o0, o1 = self.open
+        h0, h1 = self.hits
+        mask[o0:o1] = [i not in used for i in range(self.nb)]
+        mask[h0:h1] = mask[o0:o1]
+        return mask
+
     def col(self, name: str, code: int) -> tuple[int, int]:
         """Columns of horizon list ``name`` (``hb``/``hg``/``hr``) for command ``code``."""
         return self.slices[(name, code)]
@@ -166,9 +188,15 @@ class ChannelTransitions:
         self._shapes: dict[tuple, tuple] = {}
         self._memo: dict[tuple, tuple] = {}
         self._whole: dict[tuple, tuple] = {}
+        self._whole_tot: dict[tuple, tuple] = {}
+        self._approx: dict[tuple, bool] = {}
+        self._free: dict[bytes, np.ndarray] = {}
         self._fits: dict[tuple, tuple | None] = {}
         self.hits = 0
         self.misses = 0
+        self.catch_ups: dict[tuple, tuple] = {}   # DramMemory._catch_up outcomes (refreshes in idle gaps)
+        self.catch_up_hits = 0
+        self.catch_up_misses = 0
 
     # ------------------------------------------------------------------ shapes
     def shape_key(self, address: int, nbytes: int, write: bool) -> tuple:
@@ -237,26 +265,66 @@ class ChannelTransitions:
         then taken from the relaxed state (see :class:`DramMemory`), not keyed on every horizon."""
         return max((v[3] for v in shape[2].values()), default=0) > EXACT_STATE_BURSTS
 
+    def approximate_shape(self, shape: tuple) -> bool:
+        """:meth:`approximate`, memoized per shape."""
+        hit = self._approx.get(shape[0])
+        if hit is None:
+            hit = self._approx[shape[0]] = self.approximate(shape)
+        return hit
+
     # ------------------------------------------------------------------ outcomes
+    def outcomes_totals(self, shape: tuple, rel: np.ndarray, address: int, nbytes: int, write: bool) -> tuple:
+        """:meth:`outcomes` plus the (ACT, PRE, RD, WR) totals over the channels (a list), memoized with it."""
+        key = (shape[0], _digest(rel))
+        hit = self._whole_tot.get(key)
+        if hit is not None:
+            self.hits += 1
+            return hit[0], hit[1], hit[2], hit[3].astype(np.int64), hit[4]
+        ends, lasts, cnt, after = self._outcomes(shape, rel, address, nbytes, write)
+        # stored compactly: int32, times floored far in the past (no later command can tell them apart: the
+        # channel's next arrival or refresh is never AFTER_FLOOR tCK before this arrival)
+        small = after.copy()
+        np.maximum(small[:, :self.layout.times], AFTER_FLOOR, out=small[:, :self.layout.times])
+        _store(self._whole_tot, key, (ends, lasts, cnt, small.astype(np.int32), cnt.sum(axis=0).tolist()), MAX_WHOLE)
+        return ends, lasts, cnt, small, cnt.sum(axis=0).tolist()
+
     def outcome(self, shape: tuple, c: int, rel: np.ndarray, address: int, nbytes: int, write: bool) -> tuple:
         """Outcome of ``shape`` on channel ``c`` from normalized state ``rel``:
         ``(end, last command, (ACT, PRE, RD, WR), state after)``, times relative to the arrival."""
         banks, rows, digest, n = shape[2][c]
-        key = (write, digest, rel.tobytes()) if banks is not None else (write, shape[4], digest, rel.tobytes())
+        free = None
+        if banks is not None:
+            # columns of the banks and bank groups this list does not touch: the controller (refresh off) issues
+            # no command there and reads them for no other bank, so they do not enter the key and come back
+            # unchanged (restored from ``rel`` below)
+            free = self._free.get(digest)
+            if free is None:
+                free = self._free[digest] = self.layout.untouched(banks)
+            rel_in = rel
+            rel = rel.copy()
+            rel[free] = self.layout.neutral[free]
+            key = (write, digest, rel.tobytes())
+        else:
+            key = (write, shape[4], digest, rel.tobytes())
         hit = self._memo.get(key)
         if hit is not None:
             self.hits += 1
+        else:
+            self.misses += 1
+            res = None
+            if n > LONG_BURSTS and self.streams.period:
+                res = self._extrapolate(c, rel, address, nbytes, write)
+            if res is None:
+                if banks is None:
+                    banks, rows = self.requests(address, nbytes, write, c)
+                res = self._run(c, rel, banks, rows, write)
+            _store(self._memo, key, res)
+            hit = res
+        if free is None:
             return hit
-        self.misses += 1
-        res = None
-        if n > LONG_BURSTS and self.streams.period:
-            res = self._extrapolate(c, rel, address, nbytes, write)
-        if res is None:
-            if banks is None:
-                banks, rows = self.requests(address, nbytes, write, c)
-            res = self._run(c, rel, banks, rows, write)
-        _store(self._memo, key, res)
-        return res
+        after = hit[3].copy()
+        after[free] = rel_in[free]
+        return hit[0], hit[1], hit[2], after
 
     def outcomes(self, shape: tuple, rel: np.ndarray, address: int, nbytes: int, write: bool) -> tuple:
         """Outcomes of ``shape`` on all its channels (``rel``: one normalized state per row, channels as in
@@ -267,11 +335,14 @@ class ChannelTransitions:
         if hit is not None:
             self.hits += 1
             return hit
-        outs = [self.outcome(shape, c, rel[i], address, nbytes, write) for i, c in enumerate(shape[1].tolist())]
-        res = (np.asarray([o[0] for o in outs], dtype=np.int64), np.asarray([o[1] for o in outs], dtype=np.int64),
-               np.asarray([o[2] for o in outs], dtype=np.int64), np.stack([o[3] for o in outs]))
+        res = self._outcomes(shape, rel, address, nbytes, write)
         _store(self._whole, key, res, MAX_WHOLE)
         return res
+
+    def _outcomes(self, shape: tuple, rel: np.ndarray, address: int, nbytes: int, write: bool) -> tuple:
+        outs = [self.outcome(shape, c, rel[i], address, nbytes, write) for i, c in enumerate(shape[1].tolist())]
+        return (np.asarray([o[0] for o in outs], dtype=np.int64), np.asarray([o[1] for o in outs], dtype=np.int64),
+                np.asarray([o[2] for o in outs], dtype=np.int64), np.stack([o[3] for o in outs]))
 
     def outcome_refresh(self, shape: tuple, c: int, rel: np.ndarray, dues: tuple, next_bank: tuple) -> tuple | None:
         """Outcome of ``shape`` on channel ``c`` with refreshes falling due while it is served: the controller
@@ -358,7 +429,18 @@ class ChannelTransitions:
 #: time; bounds memory over long sweeps).  Per-channel entries take ~1-2 KB, whole-transfer entries one
 #: state vector per channel (~20 KB on HBM2): a 200-design sweep reached 2.6 GB peak RSS with 100k of each.
 MAX_MEMO = 40_000
+#: floor of the relative times of a whole-transfer outcome's stored state (int32; ~1 s of DRAM time before the
+#: transfer's arrival, where every horizon is long passed and every ACT-window entry expired)
+AFTER_FLOOR = -(1 << 30)
 MAX_WHOLE = 4_000
+
+
+def _digest(rel: np.ndarray) -> bytes:
+    """SHA-1 of a state matrix (as int32 when every value fits: half the bytes to hash; the width is part of
+    the hashed text, so the two encodings never collide)."""
+    if int(rel.max()) < (1 << 31) and int(rel.min()) >= -(1 << 31):
+        return hashlib.sha1(rel.astype(np.int32).tobytes()).digest()
+    return hashlib.sha1(b"i64" + rel.tobytes()).digest()
 
 
 def _store(memo: dict, key: tuple, value: tuple, cap: int = MAX_MEMO) -> None:
