@@ -31,8 +31,10 @@ from archsim.core.errors import (
     require_positive_int,
     require_positive_number,
 )
+from archsim.core.progress import tick
 from archsim.core.result import Result, build_result
 from archsim.core.timeline import serial_schedule
+from archsim.core.vocab import check_dram_standard, check_node
 from archsim.dataflow.registry import dataflow_names
 from archsim.dataflow.systolic import (
     LOOP_ORDERS,
@@ -182,11 +184,10 @@ class SystolicArray(DesignBase):
                 self.memory_port()  # builds the port: every memory option is checked now, not after a run
             except TypeError as exc:
                 raise ConfigError(f"memory {self.memory!r} cannot be built: {exc}") from None
-        if not isinstance(self.dram_standard, str) or not self.dram_standard:
-            raise ConfigError(f"dram_standard must be a non-empty string, not {self.dram_standard!r}")
+        check_dram_standard("dram_standard", self.dram_standard)  # checked now, not when the run is priced
         require_nonneg_int("vector_lanes", self.vector_lanes)
         require_choice("loop_order", self.loop_order, ("auto", *SCHEDULES))
-        require_positive_number("node_nm", self.node_nm)
+        check_node(self.node_nm)  # the range archsim.cost prices: checked now, not when the run is priced
         # the smallest legal tile must fit every buffer (with the design's own precisions)
         self._chunk(PRECISION_BYTES[self.a_precision], PRECISION_BYTES[self.b_precision])
 
@@ -307,6 +308,7 @@ class SystolicArray(DesignBase):
             if base is None:
                 base = self._run_matrix(op, exact, port, memory is None) if op.is_matrix else self._run_vector(op, port)
                 memo[key] = base
+            tick()  # progress bar of the CLI, when one is open
             row = {"name": op.name, "kind": op.kind, "M": op.M, "K": op.K, "N": op.N, "batch": op.batch,
                    "count": op.count, "a_precision": op.a_precision, "b_precision": op.b_precision,
                    "out_precision": op.out_precision, "layer": op.layer, "phase": op.phase,

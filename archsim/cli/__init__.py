@@ -91,6 +91,14 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # a path the user gave that the system refuses (too long, missing, no permission)
+        if exc.filename is None:
+            raise
+        from archsim.core.fields import short_repr
+
+        sys.stderr.write(f"archsim: error: file {short_repr(str(exc.filename))} cannot be used "
+                         f"({exc.strerror or type(exc).__name__})\n")
+        return 2
     except ModuleNotFoundError as exc:  # an optional extra (rtl, io, dask) is not installed
         from archsim.core.extras import is_missing_extra, missing_extra_error
 

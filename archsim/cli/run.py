@@ -7,9 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from archsim.core.errors import ConfigError
+from archsim.core.fields import parse_option_value
 
 #: position in ``archsim --help``
 HELP_ORDER = 20
@@ -33,6 +32,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(precision=None)  # --gemm: the design's precision; --model: bf16
     p.add_argument("--exact", action="store_true", help="cycle-stepped exact model (small shapes only)")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    p.add_argument("--quiet", action="store_true", help="no progress bar (shown on stderr, when it is a terminal, "
+                   "for runs over a few seconds)")
     p.add_argument("-o", "--output", help="write the per-op table (.csv or .parquet)")
     par = p.add_argument_group("multi-chip systems (e.g. dgx-h100; --tp is the workload's)")
     par.add_argument("--pp", type=int, default=None, help="pipeline stages")
@@ -51,10 +52,7 @@ def parse_sets(items: list[str]) -> dict[str, Any]:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise ConfigError(f"--set must be KEY=VALUE, not {item!r}")
-        try:
-            out[key.strip()] = yaml.safe_load(value) if value.strip() else value
-        except yaml.YAMLError:
-            out[key.strip()] = value
+        out[key.strip()] = parse_option_value(value, f"--set {key.strip()[:40]}")
     return out
 
 
@@ -126,8 +124,10 @@ def _run(args: argparse.Namespace) -> int:
     print(f"running {len(trace)} ops on {getattr(design, 'name', 'design')}"
           f"{' (exact)' if args.exact else ''}", file=sys.stderr)
     from archsim import simulate
+    from archsim.core.progress import progress
 
-    result = simulate(design, trace, exact=args.exact)
+    with progress(len(trace), "run", unit="op", enabled=not args.quiet):
+        result = simulate(design, trace, exact=args.exact)
     if args.output:
         result.write(args.output)
         print(f"wrote {len(result.ops)} rows to {args.output}", file=sys.stderr)

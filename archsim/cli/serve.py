@@ -7,10 +7,8 @@ import json
 import sys
 from typing import Any
 
-import yaml
-
 from archsim.core.errors import ConfigError
-from archsim.core.fields import finite_json
+from archsim.core.fields import finite_json, parse_option_value
 
 #: keys every --json object has (the issue's contract), in this order first
 JSON_KEYS = ("requests", "arrival_rate", "throughput_tokens_per_s", "ttft_p50_s", "ttft_p99_s", "tpot_p50_s",
@@ -57,6 +55,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--perfetto", help="write the iteration timeline (Chrome trace JSON)")
     p.add_argument("-o", "--output", help="write the per-request table (.csv or .parquet)")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    p.add_argument("--quiet", action="store_true", help="no progress bar (shown on stderr, when it is a terminal, "
+                   "for runs over a few seconds)")
     p.set_defaults(func=_serve)
 
 
@@ -66,10 +66,7 @@ def _sets(items: list[str]) -> dict[str, Any]:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise ConfigError(f"--set must be KEY=VALUE, not {item!r}")
-        try:
-            out[key.strip()] = yaml.safe_load(value)
-        except yaml.YAMLError:
-            out[key.strip()] = value
+        out[key.strip()] = parse_option_value(value, f"--set {key.strip()[:40]}")
     return out
 
 
@@ -138,7 +135,12 @@ def _serve(args: argparse.Namespace) -> int:
             for p in out["points"]:
                 print(f"  rate {p['rate']:.3f}: SLO attainment {p['slo_attainment']}")
         return 0
-    res = serve(design, model, workload, scheduler, slo_ttft_s=slo_ttft, slo_tpot_s=slo_tpot, **opts, **sched_opts)
+    from archsim.core.progress import progress
+
+    n_requests = workload.get("requests") if isinstance(workload, dict) else len(workload)
+    with progress(n_requests, "serve", unit="request", enabled=not args.quiet):
+        res = serve(design, model, workload, scheduler, slo_ttft_s=slo_ttft, slo_tpot_s=slo_tpot, **opts,
+                    **sched_opts)
     if args.perfetto:
         res.write_perfetto(args.perfetto)
         print(f"wrote {args.perfetto}", file=sys.stderr)

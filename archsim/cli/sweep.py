@@ -36,6 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _sweep(args: argparse.Namespace) -> int:
+    from archsim.core.progress import bar_enabled
     from archsim.study import load_sweep_config, sweep
 
     if Path(args.file).is_dir():
@@ -60,6 +61,7 @@ def _sweep(args: argparse.Namespace) -> int:
 
         require_parquet()
     store = Path(args.store) if args.store else cfg.store or Path(args.file).with_suffix(".sqlite")
+    _check_writable(output)  # before the first point, not after the last
     df = sweep(
         cfg.factory,
         cfg.space,
@@ -67,15 +69,18 @@ def _sweep(args: argparse.Namespace) -> int:
         backend=backend,
         scheduler=scheduler,
         store=store,
-        workers=args.workers or cfg.workers,
-        progress=not args.quiet,
+        workers=args.workers if args.workers is not None else cfg.workers,
+        progress=bar_enabled(not args.quiet),  # off with --quiet or when stderr is not a terminal
         exact=cfg.exact,
     )
-    output.parent.mkdir(parents=True, exist_ok=True)
-    if output.suffix == ".csv":
-        df.to_csv(output, index=False)
-    else:
-        df.to_parquet(output, index=False)
+    try:
+        if output.suffix == ".csv":
+            df.to_csv(output, index=False)
+        else:
+            df.to_parquet(output, index=False)
+    except OSError as exc:
+        raise ConfigError(f"output {str(output)!r} cannot be written ({exc.strerror or exc}); every point is in the "
+                          f"store {str(store)!r}: re-run with another -o") from None
     info = {
         "points": len(df),
         "computed": df.attrs["computed"],
@@ -105,3 +110,21 @@ def _sweep(args: argparse.Namespace) -> int:
         sys.stderr.write(f"archsim: error: every point failed (first: {first})\n")
         return 1
     return 0
+
+
+def _check_writable(output: Path) -> None:
+    """Raise ConfigError unless ``output`` can be created (its folder made if missing) and written."""
+    import os
+
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"output {str(output)!r}: its folder cannot be made ({exc.strerror or exc})") from None
+    if output.is_dir() or not os.access(output.parent, os.W_OK) or (output.exists() and not os.access(output, os.W_OK)):
+        raise ConfigError(f"output {str(output)!r} cannot be written (a folder, or no write permission)")
+    if not output.exists():  # some file systems (/proc) pass the access check and refuse the file
+        try:
+            output.open("x").close()
+            output.unlink()
+        except OSError as exc:
+            raise ConfigError(f"output {str(output)!r} cannot be written ({exc.strerror or exc})") from None

@@ -177,6 +177,36 @@ def load_yaml_text(text: str, source: str, *, max_depth: int = MAX_YAML_DEPTH) -
     return data
 
 
+def path_exists(path: Any, what: str, *, file: bool = False) -> bool:
+    """Return whether ``path`` exists (``file=True``: is a regular file); ConfigError naming ``what`` for a
+    path the system cannot even look up (longer than it allows, a NUL byte) instead of an OSError."""
+    from pathlib import Path
+
+    text = str(path)
+    if len(text) > 4096 or "\x00" in text:
+        raise ConfigError(f"{what} must be a file path, not {short_repr(text)}")
+    try:
+        return Path(text).is_file() if file else Path(text).exists()
+    except OSError as exc:
+        raise ConfigError(f"{what} {short_repr(text)} cannot be used ({exc.strerror or exc})") from None
+
+
+def parse_option_value(text: str, source: str) -> Any:
+    """Return a ``KEY=VALUE`` option's value parsed as YAML (``64`` -> 64, ``{kind: dram}`` -> a dict), the
+    text itself where it is not valid YAML, and a ConfigError (naming ``source``) where it nests deeper
+    than :data:`MAX_YAML_DEPTH` (a RecursionError traceback otherwise)."""
+    if not text.strip():
+        return text
+    if _bracket_depth(text) > 4 * MAX_YAML_DEPTH:
+        raise ConfigError(f"{source} is nested deeper than {MAX_YAML_DEPTH} levels")
+    try:
+        return load_yaml_text(text, source)
+    except ConfigError as exc:
+        if "is not valid YAML" in str(exc):
+            return text
+        raise
+
+
 def plain_scalars(obj: Any, _depth: int = 0) -> Any:
     """Return ``obj`` with numpy scalars (``np.int64(64)``, ``np.float32``, ``np.bool_``) made Python
     scalars, inside dicts, lists and tuples too (so a sweep built on ``np.arange`` gives the same designs,

@@ -128,7 +128,43 @@ def dram_standard(name: object) -> str:
     return std
 
 
+def check_dram_standard(field: str, name: object) -> str:
+    """Return ``name`` if it names a DRAM standard (any case), else raise ConfigError naming ``field``."""
+    from archsim.core.errors import ConfigError
+    from archsim.core.fields import short_repr
+
+    if not isinstance(name, str) or name.lower() not in DRAM_STANDARDS:
+        raise ConfigError(f"{field} must be one of {', '.join(DRAM_STANDARDS)}, not {short_repr(name)}")
+    return name
+
+
+# ----------------------------------------------------------------------------------------- technology nodes
+#: Smallest and largest node (nm) archsim.cost prices (Stillmaker & Baas 2017 tables span 130..7 nm;
+#: below 7 nm the IRDS-based rule of hwcomponents extends them to 5 nm).  A design's ``node_nm`` is held
+#: to this range at construction, so a bad node is refused before a run, not after it.
+NODE_MIN_NM = 5.0
+NODE_MAX_NM = 130.0
+
+
+def check_node(node_nm: object, field: str = "node_nm") -> float:
+    """Return ``node_nm`` (nm) as float if it is a number in [5, 130] nm, else raise ConfigError."""
+    from archsim.core.errors import ConfigError
+
+    if isinstance(node_nm, bool) or not isinstance(node_nm, (int, float)) or not (
+        NODE_MIN_NM <= node_nm <= NODE_MAX_NM
+    ):
+        from archsim.core.fields import short_repr
+
+        raise ConfigError(f"{field} must be a number between {NODE_MIN_NM:g} and {NODE_MAX_NM:g} (nm), "
+                          f"not {short_repr(node_nm)}")
+    return float(node_nm)
+
+
 __all__ = [
+    "NODE_MAX_NM",
+    "NODE_MIN_NM",
+    "check_dram_standard",
+    "check_node",
     "ACTION_COLUMNS",
     "ACTION_PATTERNS",
     "DRAM_STANDARDS",

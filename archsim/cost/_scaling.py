@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 
 from archsim.core.errors import ConfigError
+from archsim.core.vocab import NODE_MAX_NM, NODE_MIN_NM, check_node  # noqa: F401  (one range, designs check it too)
 from archsim.cost._tables import (
     LEAKAGE,
     SCALING_RULES,
@@ -21,19 +22,7 @@ from archsim.cost._tables import (
     STILLMAKER_ENERGY_FIT,
 )
 
-#: Smallest and largest node (nm) archsim.cost prices.
-NODE_MIN_NM = 5.0
-NODE_MAX_NM = 130.0
 REFERENCE_NODE_NM = 45.0
-
-
-def check_node(node_nm: object, field: str = "node_nm") -> float:
-    """Return ``node_nm`` as float if it is a number in [5, 130] nm, else raise ConfigError."""
-    if isinstance(node_nm, bool) or not isinstance(node_nm, (int, float)) or not (
-        NODE_MIN_NM <= node_nm <= NODE_MAX_NM
-    ):
-        raise ConfigError(f"{field} must be a number between {NODE_MIN_NM:g} and {NODE_MAX_NM:g} (nm), not {node_nm!r}")
-    return float(node_nm)
 
 
 def _energy_at(node: float) -> float:

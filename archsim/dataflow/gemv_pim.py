@@ -85,6 +85,11 @@ class GemvPimPlan:
     tiles: tuple
 
 
+#: Most (output batch, input chunk) steps of one PIM GEMV plan (2^22: ~13 s of planning at ~3 us a step,
+#: measured on a 2-core machine); a larger GEMV is refused up front.
+MAX_PLAN_EVENTS = 2**22
+
+
 def plan_gemv(K: int, N: int, batch: int = 1, m: int = 1, *, channels: int, units_per_channel: int, lanes: int,
               grf_entries: int, acc_entries: int, macs_per_row: int, reduce: str = "host", acc_bytes: float = 2,
               access_bytes: int = 32) -> GemvPimPlan:
@@ -122,6 +127,11 @@ def plan_gemv(K: int, N: int, batch: int = 1, m: int = 1, *, channels: int, unit
             return math.ceil(units_per_channel * bn * per_out_cmds)
         return units_per_channel * bn * int(per_out_cmds)
 
+    if n_batches * k_chunks > MAX_PLAN_EVENTS:  # the plan lists one event per (output batch, input chunk)
+        raise ConfigError(
+            f"GEMV K={K} x N={N} needs {n_batches * k_chunks:,} (output batch, input chunk) steps per PIM unit, "
+            f"more than the {MAX_PLAN_EVENTS:,} archsim plans (~3 us each: about {n_batches * k_chunks * 3e-6:.3g} s "
+            f"to plan alone); split the op")
     batches = [min(acc_entries, n_per_unit - nb * acc_entries) for nb in range(n_batches)]
     chunks = [min(grf_entries, cols_per_output - kc * grf_entries) for kc in range(k_chunks)]
     # loop order: "n_outer" keeps partial sums in the units (GRF reloaded per output batch); "k_outer" loads

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from archsim.core.errors import SimulationError
+from archsim.core.progress import tick
 from archsim.serving.iteration import IterationCost
 from archsim.serving.kv import PagedKV
 
@@ -166,6 +167,7 @@ class Engine:
         if not inst.kv.fits_ever(max(need if inst.role == "both" else int(self.prompt[r]), 1)) or \
                 (dec and not dec[0].kv.fits_ever(need)):
             self.status[r] = REJECTED
+            tick(unit="request")  # progress bar of the CLI, when one is open
             self.reason[r] = (f"needs {inst.kv.need(need)} KV blocks of {inst.kv.block_tokens} tokens "
                               f"({need} tokens), the cache holds {inst.kv.blocks}")
             self._closed_next(r)
@@ -334,6 +336,7 @@ class Engine:
                 for r in fin.tolist():
                     self.free(inst, r)
                     self.status[r] = DONE
+                    tick(unit="request")  # progress bar of the CLI, when one is open
                     self.finish_s[r] = t
                     self._closed_next(r)
             if inst.role == "prefill":

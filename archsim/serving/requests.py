@@ -36,6 +36,10 @@ ARRIVALS = ("poisson", "gamma", "uniform", "closed")
 LENGTH_KINDS = ("fixed", "uniform", "zipf") + tuple(EMPIRICAL)
 
 
+#: Most requests (and closed-loop clients) of one generated workload.
+MAX_REQUESTS = 10**7
+
+
 @dataclass
 class Requests:
     """A table of requests (numpy arrays of equal length, sorted by arrival).
@@ -163,12 +167,15 @@ class Workload:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        require_positive_int("requests", self.requests)
-        require_nonneg_int("clients", self.clients)
+        # the engine keeps a few per-request arrays and steps every iteration: 10^7 requests is ~1 GB and
+        # hours of simulation; 10^14 died in a numpy MemoryError (728 TiB)
+        require_positive_int("requests", self.requests, MAX_REQUESTS)
+        require_nonneg_int("clients", self.clients, MAX_REQUESTS)
         require_nonneg_int("seed", self.seed)
         if not self.clients:
             require_positive_number("rate", self.rate)
-        if isinstance(self.think_s, bool) or not isinstance(self.think_s, (int, float)) or not self.think_s >= 0:
+        if isinstance(self.think_s, bool) or not isinstance(self.think_s, (int, float)) or \
+                not 0 <= self.think_s < float("inf"):
             raise ConfigError(f"think_s must be a non-negative number, not {self.think_s!r}")
         if self.arrival not in ARRIVALS:
             raise ConfigError(f"arrival must be one of {', '.join(ARRIVALS)}, not {self.arrival!r}")

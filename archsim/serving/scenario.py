@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from archsim.core.errors import ConfigError
 
@@ -30,10 +29,9 @@ def load_scenario(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     if not path.exists():
         raise ConfigError(f"scenario file {str(path)!r} does not exist")
-    try:
-        data = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"scenario file {str(path)!r} cannot be parsed: {exc}") from None
+    from archsim.core.fields import load_yaml_text
+
+    data = load_yaml_text(path.read_text(), f"scenario file {str(path)!r}")
     if not isinstance(data, dict):
         raise ConfigError(f"scenario file {str(path)!r} must be a mapping")
     bad = sorted(set(data) - _KEYS)

@@ -315,8 +315,8 @@ def parse_sweep_config(
     if scheduler is not None and not isinstance(scheduler, str):
         raise bad("scheduler", "an address string", scheduler)
     workers = data.get("workers")
-    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers <= 0):
-        raise bad("workers", "a positive integer", workers)
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or not 0 < workers <= 1024):
+        raise bad("workers", "a positive integer <= 1024", workers)
     exact = data.get("exact", False)
     if not isinstance(exact, bool):
         raise bad("exact", "true or false", exact)

@@ -248,8 +248,8 @@ def sweep(
     start = time.perf_counter()
     if backend not in BACKENDS:
         raise ConfigError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
-    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers <= 0):
-        raise ConfigError(f"workers must be a positive integer, not {workers!r}")
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or not 0 < workers <= 1024):
+        raise ConfigError(f"workers must be a positive integer <= 1024 (one process each), not {workers!r}")
     if scheduler is not None and backend != "dask":
         raise ConfigError(f"scheduler needs backend 'dask', not {backend!r}")
     n_workers = workers or max(1, min(2, os.cpu_count() or 1))

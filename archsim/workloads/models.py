@@ -365,8 +365,14 @@ def get_model(name: str | ModelConfig) -> ModelConfig:
     key = _normalize(name)
     if key in presets:
         return presets[key]
+    if len(name) > 4096:
+        raise ConfigError(f"model must be a preset name or a config file, not a {len(name)}-character string")
     path = Path(name)
-    if path.suffix.lower() in (".yaml", ".yml", ".json") or path.is_dir():
+    try:
+        is_dir = path.is_dir()
+    except OSError:  # e.g. a name component longer than the file system allows
+        is_dir = False
+    if path.suffix.lower() in (".yaml", ".yml", ".json") or is_dir:
         return load_model_file(path)
     close = difflib.get_close_matches(key, list(presets), n=4, cutoff=0.5)
     hint = f" (close matches: {', '.join(close)})" if close else " (see `archsim models`)"
@@ -380,12 +386,9 @@ def load_model_file(path: str | Path) -> ModelConfig:
         return load_hf_config(path)
     if not path.exists():
         raise ConfigError(f"model file {str(path)!r} does not exist")
-    import yaml
+    from archsim.core.fields import load_yaml_text
 
-    try:
-        data = yaml.safe_load(path.read_text())  # YAML is a superset of JSON
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"model file {str(path)!r} cannot be parsed: {exc}") from None
+    data = load_yaml_text(path.read_text(), f"model file {str(path)!r}")  # YAML is a superset of JSON
     if isinstance(data, dict) and "model_type" in data:
         return load_hf_config(path)
     return ModelConfig.from_dict(data)

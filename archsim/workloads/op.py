@@ -65,6 +65,11 @@ INT_COLUMNS = ("M", "K", "N", "batch", "layer", "count")
 #: Largest M, K, N, batch, count (and layer): 2^53, so MAC and byte totals (products of them) stay
 #: exact Python ints and every column fits int64; the fast models' time does not grow with the sizes.
 MAX_DIM = 2**53
+#: Largest work of one op row, all ``batch`` and ``count`` executions included: 2^62 (4.6e18) MACs and
+#: 2^56 (7.2e16) elements of any one operand (vector ops: of the M x N operand), so cycle and byte totals
+#: stay inside int64 (the 100,000 x 4e6 x 4e6 GEMM of benchmarks/bench_big_gemm.py is 1.6e18 MACs).
+MAX_OP_MACS = 2**62
+MAX_OP_ELEMENTS = 2**56
 #: Longest op name (characters).
 MAX_NAME_LEN = 1024
 
@@ -181,19 +186,27 @@ class Op:
     conv: ConvShape | str | None = None
 
     def __post_init__(self) -> None:
-        from archsim.core.fields import bounded_str
+        from archsim.core.fields import bounded_str, short_repr
 
         bounded_str("name", self.name, maximum=MAX_NAME_LEN)
         require_choice("kind", self.kind, KINDS)
         for dim in ("M", "K", "N", "batch", "count"):  # numpy integers accepted, stored as int
             object.__setattr__(self, dim, require_positive_int(dim, getattr(self, dim), MAX_DIM))
+        reps = self.batch * self.count
+        elements = max(self.M * self.K, self.K * self.N, self.M * self.N) if self.kind in MATRIX_KINDS \
+            else self.M * self.N
+        if elements * reps > MAX_OP_ELEMENTS or (self.kind in MATRIX_KINDS and
+                                                 self.M * self.K * self.N * reps > MAX_OP_MACS):
+            raise ConfigError(
+                f"op {short_repr(self.name)}: {self.M} x {self.K} x {self.N} x batch {self.batch} x count {self.count} "
+                f"is beyond what archsim simulates per op (2^62 MACs, 2^56 elements per operand: cycle and byte "
+                f"counts would overflow 64-bit integers); split it into several ops")
         if self.kind == "gemv" and self.M != 1:
             raise ConfigError(f"M must be 1 for a gemv, not {self.M!r}")
         for field in ("a_precision", "b_precision", "out_precision"):
             require_choice(field, getattr(self, field), PRECISIONS)
         require_choice("b_tensor", self.b_tensor, B_TENSORS)
         require_choice("phase", self.phase, PHASES)
-        from archsim.core.fields import short_repr
 
         layer = self.layer
         if isinstance(layer, bool) or type(layer).__name__ == "bool_" or not isinstance(layer, numbers.Integral) \

@@ -72,9 +72,11 @@ class Trace:
         IFMAP Height, ...`` convolutions, e.g. a ``.scalesim.csv`` written by ``archsim workload``) is read
         with :mod:`archsim.workloads.scalesim`, its operands in ``precision`` (default int8, SCALE-Sim's
         1-byte words)."""
-        path = Path(path)
-        if not path.exists():
+        from archsim.core.fields import path_exists
+
+        if not path_exists(path, "trace file"):
             raise ConfigError(f"trace file {str(path)!r} does not exist")
+        path = Path(path)
         if path.suffix == ".parquet":
             from archsim.core.extras import require_parquet
 
@@ -221,7 +223,8 @@ def _parse_int(source: str, i: int, col: str, value: object, lowest: int) -> int
         parsed = int(value)
     elif isinstance(value, (float, np.floating)) and np.isfinite(value) and float(value).is_integer():
         parsed = int(value)
-    elif isinstance(value, str) and len(value) <= 40 and value.strip().lstrip("-").isdigit():
+    elif isinstance(value, str) and len(value) <= 40 and value.strip().lstrip("-").isascii() \
+            and value.strip().lstrip("-").isdecimal():  # not "²" (isdigit, but int() refuses it)
         parsed = int(value.strip())
     else:
         parsed = None

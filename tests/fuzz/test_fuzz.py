@@ -6,10 +6,16 @@ utilization <= 1), a :class:`ConfigError` (CLI: one line on stderr, exit status 
 exit status 0/1 - never another exception, never a hang (each example runs under a SIGALRM limit).
 The whole module is bounded to about a minute of CPU (``max_examples`` per test below; set
 ``ARCHSIM_FUZZ_EXAMPLES`` to scale every test, e.g. 10 for a long local run).
+
+Every example is tallied (:data:`FUZZ_TALLY`: inputs tried, refused with a ConfigError, accepted, results
+checked, uncaught exceptions, hangs, accepted-but-impossible results); ``tests/fuzz/conftest.py`` prints
+the table at the end of the run and ``benchmarks/bench_fuzz.py`` runs the suite and prints it too.
 """
 
 from __future__ import annotations
 
+import collections
+import functools
 import math
 import os
 import signal
@@ -73,9 +79,56 @@ PRESETS = [d["name"] for d in archsim.list_designs()]
 SMALL_OP = archsim.Op("g", "gemm", 16, 16, 16)
 
 
+#: Per test: Counter of outcomes (``inputs`` = examples tried; ``refused``/``accepted`` = calls that raised a
+#: one-line ConfigError / returned; ``checked`` = results held to hardware limits; ``uncaught``, ``hang``,
+#: ``impossible`` = failures, each of which also fails the test).
+FUZZ_TALLY: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
+
+
+def _test_name() -> str:
+    return os.environ.get("PYTEST_CURRENT_TEST", "?").split("::")[-1].split(" ")[0].split("[")[0]
+
+
+def record(outcome: str) -> None:
+    FUZZ_TALLY[_test_name()][outcome] += 1
+
+
+def fuzz_case(fn):
+    """Count each example run by hypothesis as one input tried."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        record("inputs")
+        return fn(*args, **kwargs)
+
+    return wrapper
+
+
 def check_result(result) -> None:
-    """A result must hold numbers some hardware could produce."""
-    s = result.summary
+    """A result must hold numbers some hardware could produce (else: counted as impossible, test fails)."""
+    try:
+        check_summary(result.summary)
+    except AssertionError:
+        record("impossible")
+        raise
+    record("checked")
+
+
+def check_peak(design, op, result) -> None:
+    """A result must not compute faster than the design's own peak (PIM once ran at 164 % of it)."""
+    try:
+        peaks = design.peaks().get("flops_per_s") or {}
+    except ConfigError:
+        return
+    seconds = float(result.summary.get("seconds") or 0)
+    if peaks and seconds > 0:
+        achieved = op.flops / seconds
+        if achieved > max(peaks.values()) * (1 + 1e-6):
+            record("impossible")
+            raise AssertionError(f"{achieved:.4g} FLOP/s above the peak {max(peaks.values()):.4g}")
+
+
+def check_summary(s) -> None:
     assert isinstance(s["total_cycles"], (int, np.integer)) and s["total_cycles"] >= 0, s["total_cycles"]
     for key in ("seconds", "energy_j", "area_mm2", "power_w"):
         v = s.get(key)
@@ -90,16 +143,26 @@ def expect_clean(fn, *args, **kwargs):
     """Run fn: return its value, or None on ConfigError whose message is one short line."""
     with no_hang():
         try:
-            return fn(*args, **kwargs)
+            value = fn(*args, **kwargs)
         except ConfigError as exc:
             msg = str(exc)
             assert msg and len(msg) < 3000, msg[:200]
+            record("refused")
             return None
+        except TimeoutError:
+            record("hang")
+            raise
+        except Exception:
+            record("uncaught")
+            raise
+    record("accepted")
+    return value
 
 
 # -- API ------------------------------------------------------------------------------------------
 @cfg(120)
 @given(preset=st.sampled_from(PRESETS), data=st.data())
+@fuzz_case
 def test_api_design_fields(preset, data):
     base = archsim.load_design(preset)
     fields = sorted(k for k in base.to_dict() if k not in ("type", "name", "source"))
@@ -111,12 +174,14 @@ def test_api_design_fields(preset, data):
     result = expect_clean(archsim.simulate, design, SMALL_OP)
     if result is not None:
         check_result(result)
+        check_peak(design, SMALL_OP, result)
 
 
 @cfg(150)
 @given(fields=st.dictionaries(st.sampled_from(["name", "kind", "M", "K", "N", "batch", "a_precision", "b_precision",
                                                "out_precision", "b_tensor", "layer", "phase", "count"]), VALUES,
                               max_size=4))
+@fuzz_case
 def test_api_op_fields(fields):
     args = {"name": "g", "kind": "gemm", "M": 4, "K": 4, "N": 4, **fields}
     op = expect_clean(archsim.Op, **args)
@@ -127,6 +192,7 @@ def test_api_op_fields(fields):
 
 @cfg(40)
 @given(exact=VALUES)
+@fuzz_case
 def test_api_exact_flag(exact):
     result = expect_clean(archsim.simulate, archsim.load_design("gemmini"), archsim.Op("g", "gemm", 4, 4, 4),
                           exact=exact)
@@ -149,6 +215,7 @@ ARG_VALUES = st.one_of(st.sampled_from(["64,64,64", "1,1,1", "0,1,1", "-1,2,3", 
 
 @cfg(80)
 @given(data=st.data())
+@fuzz_case
 def test_cli_argv(data, capsys):
     from archsim.cli import main
 
@@ -178,15 +245,29 @@ def test_cli_argv(data, capsys):
             rc = main(argv)
         except SystemExit as exc:  # argparse: usage errors exit 2 after one line
             rc = exc.code
+        except TimeoutError:
+            record("hang")
+            raise
+        except Exception:
+            record("uncaught")
+            raise
     out, err = capsys.readouterr()
     assert rc in (0, 1, 2), (argv, rc)
+    record("refused" if rc == 2 else "accepted")
     if rc == 2:  # progress lines may come first; the error is the last line, one line
         last = err.rstrip("\n").split("\n")[-1]
         assert last.startswith("archsim: error:") or "usage:" in err, err[-500:]
     if rc == 0 and "--json" in argv and out.strip():
         import json
 
-        json.loads(out)  # valid JSON: no NaN
+        doc = json.loads(out)  # valid JSON: no NaN
+        if cmd == "run" and isinstance(doc, dict) and "total_cycles" in doc:
+            try:
+                check_summary(doc)
+            except AssertionError:
+                record("impossible")
+                raise
+            record("checked")
 
 
 # -- design and sweep YAML ------------------------------------------------------------------------------
@@ -199,6 +280,7 @@ YAML_VALUES = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(-(2**
 
 @cfg(60)
 @given(data=st.data())
+@fuzz_case
 def test_design_yaml(tmp_path_factory, data):
     keys = ["preset", "type", "rows", "cols", "dataflow", "freq_mhz", "memory", "cores", "spec", "name",
             "a_precision", "mode", "device", "x"]
@@ -217,6 +299,7 @@ def test_design_yaml(tmp_path_factory, data):
         result = expect_clean(archsim.simulate, design, SMALL_OP)
         if result is not None:
             check_result(result)
+            check_peak(design, SMALL_OP, result)
 
 
 def _yamlable(v) -> bool:
@@ -229,6 +312,7 @@ def _yamlable(v) -> bool:
 
 @cfg(60)
 @given(data=st.data())
+@fuzz_case
 def test_sweep_yaml(tmp_path_factory, data):
     from archsim.study._config import load_sweep_config
 
@@ -260,6 +344,7 @@ def test_sweep_yaml(tmp_path_factory, data):
 # -- traces --------------------------------------------------------------------------------------------
 @cfg(60)
 @given(data=st.data())
+@fuzz_case
 def test_trace_csv_and_parquet(tmp_path_factory, data):
     from archsim.workloads import Trace
     from archsim.workloads.op import COLUMNS
@@ -295,12 +380,14 @@ def test_trace_garbage_files(tmp_path):
     for name, blob in [("a.csv", b"\xff\xfe\x00garbage"), ("b.csv", b""), ("c.parquet", b"PAR1 nope"),
                        ("d.csv", b"name,kind\n" + b"x," * 10000), ("e.txt", b"x")]:
         (tmp_path / name).write_bytes(blob)
+        record("inputs")
         expect_clean(Trace.read, tmp_path / name)
 
 
 # -- DRAM specs ------------------------------------------------------------------------------------------
 @cfg(80)
 @given(data=st.data())
+@fuzz_case
 def test_dram_spec_fields(data):
     from archsim.memory.dram import get_spec, list_specs, run_trace
 
@@ -314,9 +401,9 @@ def test_dram_spec_fields(data):
     out = expect_clean(run_trace, new, np.arange(0, 64 * 16, 64), None, np.arange(16) * 4)
     if out is not None:
         summary, _ = out
-        for k, v in summary.items():
-            if isinstance(v, float):
-                assert math.isfinite(v) and v >= 0, (k, v)
+        bad = {k: v for k, v in summary.items() if isinstance(v, float) and not (math.isfinite(v) and v >= 0)}
+        record("impossible" if bad else "checked")
+        assert not bad, bad
 
 
 def test_dram_garbage_trace_file(tmp_path):
@@ -326,12 +413,14 @@ def test_dram_garbage_trace_file(tmp_path):
                  "READ 0x10 5\n", "0x" + "f" * 40 + " READ 1\n"]:
         p = tmp_path / "t.txt"
         p.write_text(text)
+        record("inputs")
         expect_clean(run_trace, "HBM2-2Gbps", str(p))
 
 
 # -- result store --------------------------------------------------------------------------------------------
 @cfg(30)
 @given(data=st.data())
+@fuzz_case
 def test_result_store_corruption(tmp_path_factory, data):
     from study_toy import ToyArray, toy_trace
 
@@ -363,7 +452,9 @@ def test_result_store_corruption(tmp_path_factory, data):
     df = expect_clean(sweep, ToyArray, {"rows": [4]}, wl, workers=1, progress=False, store=store)
     if df is not None:
         ok = df[df["error"].isna()]
-        assert (ok["total_cycles"] >= 0).all() and ok["total_cycles"].notna().all()
+        good = bool((ok["total_cycles"] >= 0).all() and ok["total_cycles"].notna().all())
+        record("checked" if good else "impossible")
+        assert good, ok["total_cycles"].tolist()
 
 
 @pytest.fixture(autouse=True)

@@ -63,7 +63,7 @@ def test_cli_sample(sweep_dir, capsys):
     [
         (("grid:", "gird:"), r"unknown key 'gird' \(allowed: design, base, grid, sample, workloads"),
         (("rows: [4, 8]", "rows: []"), r"key 'grid\.rows' must be a non-empty list, not \[\]"),
-        (("workers: 1", "workers: two"), r"key 'workers' must be a positive integer, not 'two'"),
+        (("workers: 1", "workers: two"), r"key 'workers' must be a positive integer <= 1024, not 'two'"),
         (("output: out/results.parquet", "output: r.txt"), r"key 'output' must be a path ending in \.parquet or"),
         (("study_toy.ToyArray", "study_toy.Nope"), r"design\.class 'study_toy\.Nope' cannot be imported"),
         (("prefill: {trace: prefill.csv}", "prefill: {phase: decode}"), r"'workloads\.prefill' needs 'model' or"),

@@ -128,8 +128,11 @@ def test_a_point_that_kills_its_worker_is_recorded(tmp_path):
 def test_bad_arguments():
     with pytest.raises(ConfigError, match=r"^backend must be one of local, dask, not 'ray'$"):
         sweep(ToyArray, GRID, WORKLOADS, backend="ray")
-    with pytest.raises(ConfigError, match=r"^workers must be a positive integer, not 0$"):
+    with pytest.raises(ConfigError, match=r"^workers must be a positive integer <= 1024 \(one process each\), not 0$"):
         sweep(ToyArray, GRID, WORKLOADS, workers=0)
+    with pytest.raises(ConfigError, match=r"^workers must be a positive integer <= 1024 \(one process each\), "
+                                          r"not 100000$"):
+        sweep(ToyArray, GRID, WORKLOADS, workers=100000)
     with pytest.raises(ConfigError, match=r"^workloads\.x must have a 'model' key"):
         sweep(ToyArray, GRID, {"x": {"phase": "decode"}})
     with pytest.raises(ConfigError, match=r"^parameter name 'workload' is reserved"):

@@ -66,3 +66,21 @@ def test_class_restricted_to_registered_designs(tmp_path, capsys) -> None:
                    "workloads:\n  tiny: {model: gpt2, phase: decode, context: 8}\n")
     assert main(["sweep", str(cfg), "--quiet", "--json", "--store", str(tmp_path / "s.sqlite"),
                  "-o", str(tmp_path / "o.csv")]) == 0
+
+
+def test_unwritable_output_and_worker_bounds_exit_2_before_any_point(tmp_path, capsys) -> None:
+    """Regression (issue 15): an unwritable -o was a traceback after every point had run; --workers 0 was
+    taken as the default and 10^5 accepted (one process each)."""
+    cfg = tmp_path / "s.yaml"
+    cfg.write_text("design: sa128-bf16\ngrid: {rows: [8]}\nworkloads:\n  t: {model: gpt2, phase: decode, context: 8}\n")
+    store = tmp_path / "s.sqlite"
+    (tmp_path / "out.csv").mkdir()  # a folder where the table should go
+    for extra, message in [(["-o", str(tmp_path / "out.csv")], "output .* cannot be written"),
+                           (["--workers", "0"], r"workers must be a positive integer <= 1024"),
+                           (["--workers", "100000"], r"workers must be a positive integer <= 1024")]:
+        assert main(["sweep", str(cfg), "--quiet", "--store", str(store), *extra]) == 2
+        import re
+
+        err = capsys.readouterr().err
+        assert re.search(message, err) and err.count("\n") == 1, err
+        assert not store.exists()

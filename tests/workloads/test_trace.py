@@ -11,8 +11,22 @@ from archsim.workloads import Op, Trace
 from archsim.workloads.op import B_TENSORS, COLUMNS, PHASES, PRECISIONS
 
 dims = st.integers(min_value=1, max_value=10**7)
+
+
+def _bounded_op(**kw) -> Op:
+    """Op(**kw), its largest size divided down until the op is within archsim's per-op work bound
+    (2^62 MACs, 2^56 elements per operand: op.MAX_OP_MACS / MAX_OP_ELEMENTS)."""
+    for _ in range(200):
+        try:
+            return Op(**kw)
+        except ConfigError:
+            d = max(("M", "K", "N", "batch", "count"), key=kw.get)
+            kw[d] = max(1, kw[d] // 16)
+    return Op(**kw)
+
+
 ops = st.builds(
-    Op,
+    _bounded_op,
     name=st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=20),
     kind=st.sampled_from(["gemm", "bmm", "eltwise", "softmax", "norm", "act"]),
     M=dims,

@@ -21,6 +21,7 @@ from archsim.core.errors import (
 )
 from archsim.core.fields import short_repr
 from archsim.core.result import Result, build_result
+from archsim.core.vocab import check_node
 from archsim.dataflow.fpga_folding import (
     RESOURCES,
     FoldPlan,
@@ -110,6 +111,7 @@ class FpgaEngine(DesignBase):
         # far above any real DMA queue; 2^40 hung the run)
         require_positive_int("prefetch", self.prefetch, 1024)
         require_positive_int("node_nm", self.node_nm)
+        check_node(self.node_nm)  # the range archsim.cost prices: checked now, not when the run is priced
         if not isinstance(self.folding, dict):
             raise ConfigError(f"folding must be a mapping of op name to [simd, pe], not {self.folding!r}")
         for name, sp in self.folding.items():

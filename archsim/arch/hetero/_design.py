@@ -291,8 +291,9 @@ class HeteroDesign(DesignBase):
             busy[dev] += dur
         df = pd.DataFrame(rows)
         for c in df.columns:
-            if is_action(c):
-                df[c] = df[c].fillna(0).astype("int64")
+            if is_action(c):  # int64 where it fits; exact Python ints beyond (RF accesses of a 2^62-MAC op)
+                col = df[c].fillna(0)
+                df[c] = col.astype("int64") if col.map(lambda v: abs(int(v)) < 2**63).all() else col.map(int)
         f = self.freq_mhz * 1e6
         df["cycles"] = (df["seconds"] * f).round().astype("int64")
         seconds = pl.seconds

@@ -34,7 +34,9 @@ from archsim.core.errors import (
     require_positive_number,
 )
 from archsim.core.fields import short_repr
+from archsim.core.progress import tick
 from archsim.core.result import Result, build_result
+from archsim.core.vocab import check_dram_standard, check_node
 from archsim.dataflow.attention import DECODE_MODES, causal_block_fraction, decode_partition, plan_fused_attention
 from archsim.dataflow.npu_partition import PARTIAL_BYTES, Partition, candidate_partitions
 from archsim.dataflow.registry import dataflow_names
@@ -85,8 +87,10 @@ class NpuDesign(DesignBase):
         freq_mhz: core clock, MHz.
         scratchpad_bytes: per-core scratchpad (bytes), split 3/8 ifmap, 3/8 filter, 1/4 ofmap over the
             core's arrays (each array double-buffers its share).
-        scratchpad_gbps: bandwidth from the scratchpad into the arrays' operand buffers, GB/s (default:
-            effectively unlimited, i.e. arrays never wait on their scratchpad).
+        scratchpad_gbps: bandwidth of one core's scratchpad port into (and out of) its arrays' operand
+            buffers, GB/s: a work unit's compute takes at least the bytes its arrays move through that
+            port / this rate (default 1e6: never the bound for any preset, i.e. arrays never wait on their
+            scratchpad; an assumption, no preset gives a measured figure).
         k_step: K elements the DMA moves per double-buffered step of a work unit.
         vector_lanes: vector-unit lanes per core.
         vector_cost: lane-cycles per element by vector op kind (missing = ``VECTOR_FLOPS_PER_ELEMENT``).
@@ -203,6 +207,8 @@ class NpuDesign(DesignBase):
         for f in ("freq_mhz", "scratchpad_gbps", "l2_bandwidth_gbps",
                   "memory_bandwidth_gbps", "node_nm"):
             require_positive_number(f, getattr(self, f))
+        check_node(self.node_nm)  # node and DRAM standard: checked now, not when the run is priced
+        check_dram_standard("dram_standard", self.dram_standard)
         if self.vector_kernel_floor_ns is not None:
             require_positive_number("vector_kernel_floor_ns", self.vector_kernel_floor_ns)
         for f in ("l2_latency_ns", "memory_latency_ns", "launch_overhead_ns", "kernel_floor_ns"):
@@ -387,11 +393,13 @@ class NpuDesign(DesignBase):
                 base = memo.get(key) or self._run_fused_attention(*group, exact=exact)
                 memo[key] = base
                 rows.append(self._row(_fused_op(*group), base, "fused_attention"))
+                tick(3)  # progress bar of the CLI, when one is open
                 i += 3
                 continue
             key = _key(op)
             if key not in memo:
                 memo[key] = self._run_matrix(op, exact) if op.is_matrix else self._run_vector(op, exact)
+            tick()
             rows.append(self._row(op, memo[key], "cores" if op.is_matrix else "vector"))
             i += 1
         df = pd.DataFrame(rows)
@@ -536,7 +544,9 @@ class NpuDesign(DesignBase):
 
         Compute: the unit's tile is cut over the core's arrays (a square number of arrays splits M and N,
         like a 2 x 2 warp layout; otherwise N) and each piece runs on the systolic model
-        (:class:`SystolicArray`, fast or exact) fed from the scratchpad (not a bottleneck by assumption).
+        (:class:`SystolicArray`, fast or exact) fed from the scratchpad: the core's arrays move their operand
+        buffers' bytes through one port of ``scratchpad_gbps``, so compute takes at least those bytes over
+        that rate (the mapper's search, ``counts=False``, ranks partitions on compute alone).
         Data: the core's DMA streams the A and B slices of each ``k_step`` from the shared level (L2, or
         DRAM without L2) at the core's share of its bandwidth, double-buffered: the unit takes
         ``first step's load + max(compute, remaining loads) + C store`` cycles.  ``share`` = (cores sharing
@@ -558,6 +568,9 @@ class NpuDesign(DesignBase):
                                                            self.mac_depth)}
         rate = 1.0 if on_vector else self._rate(prec[0]) if sustained else float(self.mac_rate.get(prec[0], 1.0))
         compute = math.ceil(r["compute_cycles"] / rate)
+        if "dram_read_bytes" in r:  # the arrays' operand buffers fill (and drain) through the scratchpad port
+            port_bytes = a * (r["dram_read_bytes"] + r["dram_write_bytes"])  # cycles = bytes / (B per cycle)
+            compute = max(compute, math.ceil(port_bytes * self.freq_mhz / (self.scratchpad_gbps * 1e3)))
         a_b, b_b, o_b = (PRECISION_BYTES[x] for x in prec)
         link = min(self.core_link_gbps(), self._shared_gbps() / max(1, active))
         bpc = link * 1e3 / self.freq_mhz  # bytes per core cycle

@@ -35,8 +35,10 @@ from archsim.core.errors import (
     require_positive_int,
     require_positive_number,
 )
+from archsim.core.progress import tick
 from archsim.core.result import Result, build_result
 from archsim.core.timeline import serial_schedule
+from archsim.core.vocab import check_node
 from archsim.dataflow.gemv_pim import GemvPimPlan, plan_gemv
 from archsim.memory.dram import DramSpec, load_spec
 from archsim.memory.pim import ACT, ACT_AB, MAC_AB, MAC_SB, MODES, PRE, PRE_AB, RDACC, REF, WRGRF, PimChannel, PimSpec
@@ -46,6 +48,9 @@ from archsim.workloads.op import PRECISION_BYTES, VECTOR_FLOPS_PER_ELEMENT, Op
 from archsim.workloads.trace import Trace, as_trace
 
 PLACEMENTS = ("bank", "logic_die")
+#: Most tile runs (repetitions x tiles) of one op on the PIM channel model: 2^20, about 9 minutes at the
+#: ~0.5 ms a tile run measured on a 2-core machine; a larger op is refused up front with the estimate.
+MAX_TILE_RUNS = 2**20
 FALLBACKS = ("host", "error")
 MATRIX_KINDS = ("gemv", "bmm", "gemm")
 _PIM_FIELDS = ("banks_per_unit", "lanes", "precision", "acc_precision", "unit_freq_mhz", "grf_entries",
@@ -127,6 +132,7 @@ class PimDesign(DesignBase):
         require_positive_number("host_freq_mhz", self.host_freq_mhz)
         require_positive_int("max_m", self.max_m)
         require_positive_int("node_nm", self.node_nm)
+        check_node(self.node_nm)  # the range archsim.cost prices: checked now, not when the run is priced
         if self.row_buffers == "dual" and self.mode != "all_bank":
             raise ConfigError(f"row_buffers 'dual' needs mode 'all_bank', not {self.mode!r}")
         if self.placement == "bank":
@@ -192,9 +198,14 @@ class PimDesign(DesignBase):
         return min(self.tsv_bandwidth_gbps, internal_peak_gbps(self._spec, self.tsv_parallelism))
 
     def peaks(self) -> dict[str, Any]:
-        """Return the roofline peaks: ``flops_per_s`` {unit precision: :attr:`peak_flops`} and
-        ``dram_bytes_per_s``: the bandwidth the units read weights at (:attr:`internal_bandwidth_gbps`)."""
-        return {"flops_per_s": {self.precision: self.peak_flops},
+        """Return the roofline peaks: ``flops_per_s`` {unit precision: FLOP/s} and ``dram_bytes_per_s``: the
+        bandwidth the units read weights at (:attr:`internal_bandwidth_gbps`).  FLOP/s is :attr:`peak_flops`,
+        or the host fallback's ``host_lanes x host clock`` (one FLOP per lane-cycle) where that is larger
+        (fallback ``host``: the ops PIM cannot run go there; no preset's host is faster than its units)."""
+        flops = self.peak_flops
+        if self.fallback == "host":
+            flops = max(flops, self.host_lanes * self.host_freq_mhz * 1e6)
+        return {"flops_per_s": {self.precision: flops},
                 "dram_bytes_per_s": self.internal_bandwidth_gbps * 1e9}
 
     def memory_capacity_bytes(self) -> int:
@@ -229,6 +240,7 @@ class PimDesign(DesignBase):
         rows = []
         for op in trace:
             rows.append(self._run_op(op, channel, exact))
+            tick()  # progress bar of the CLI, when one is open
         ops = pd.DataFrame(rows)
         total = int(ops["cycles"].sum())
         seconds = total * s.tCK_ns * 1e-9
@@ -277,6 +289,12 @@ class PimDesign(DesignBase):
         pim = self._pim
         plan = self.plan(op)
         used = plan.channels_used
+        runs = op.count * len(plan.tiles)
+        if runs > MAX_TILE_RUNS:  # each repetition is stepped (refresh state carries over): refuse up front
+            raise ConfigError(
+                f"op {op.name!r}: {op.count:,} repetitions x {len(plan.tiles):,} PIM tiles = {runs:,} tile runs, more "
+                f"than the {MAX_TILE_RUNS:,} archsim steps per op (~0.5 ms each: about {runs * 5e-4:.3g} s); "
+                f"lower its count or split it")
         before = dict(channel.counts)
         cycles = 0
         for _ in range(op.count):

@@ -27,9 +27,11 @@ def parse_trace(path: str | Path, fmt: str = "auto"):
 
     if fmt not in FORMATS:
         raise ConfigError(f"trace format must be one of {', '.join(FORMATS)}, not {fmt!r}")
-    p = Path(path)
-    if not p.is_file():
+    from archsim.core.fields import path_exists
+
+    if not path_exists(path, "trace file", file=True):
         raise ConfigError(f"trace file {str(path)!r} does not exist")
+    p = Path(path)
     width = {"dramsim3": 3, "ramulator": 2}.get(fmt)
     text = p.read_bytes()
     if b"#" not in text:  # fast path: whitespace-separated tokens, checked per column below
@@ -110,15 +112,13 @@ def load_controller(path: str | Path | None, **overrides: Any):
 
     data: dict[str, Any] = {}
     if path is not None:
-        import yaml
 
         p = Path(path)
         if not p.is_file():
             raise ConfigError(f"controller file {str(path)!r} does not exist")
-        try:
-            data = yaml.safe_load(p.read_text()) or {}
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"controller file {str(path)!r} is not valid YAML: {exc}") from None
+        from archsim.core.fields import load_yaml_text
+
+        data = load_yaml_text(p.read_text(), f"controller file {str(path)!r}") or {}
         if not isinstance(data, dict):
             raise ConfigError(f"controller file {str(path)!r} must hold a mapping of controller fields")
     data.update({k: v for k, v in overrides.items() if v is not None})

@@ -31,6 +31,11 @@ _COUNT_FIELDS = ("channels", "pseudo_channels", "ranks", "bank_groups", "banks_p
 _COUNT_MAX = {"channels": 4096, "pseudo_channels": 64, "ranks": 256, "bank_groups": 1024, "banks_per_group": 1024,
               "rows": 2**32, "columns": 2**24, "burst_length": 2**16, "device_width": 2**16, "bus_width": 2**20,
               "data_rate": 64}
+#: Largest timing constraint (tCK) and refresh interval: JEDEC parts stay far below (DDR5 32 Gb tRFC1 410 ns
+#: = 985 tCK at 4800 MT/s; tREFI 3.9 us = 9,375 tCK); a constraint of 2^31 tCK made the controller step
+#: hundreds of thousands of refreshes per request (a hang).
+MAX_TIMING_TCK = 2**16
+MAX_REFRESH_INTERVAL_TCK = 2**24
 #: Most banks (all channels, pseudo-channels, ranks) one spec may describe.
 MAX_BANKS = 2**20
 _POSITIVE_TIMINGS = ("CL", "CWL", "tRP", "tRAS", "tRC", "tCCD_S", "tCCD_L", "tRRD_S", "tRRD_L", "tFAW", "tWR",
@@ -101,11 +106,15 @@ class DramSpec:
             raise ConfigError(f"name must be a non-empty string, not {self.name!r}")
         if not isinstance(self.standard, str) or not self.standard:
             raise ConfigError(f"standard must be a non-empty string, not {self.standard!r}")
-        require_positive_number("tCK_ns", self.tCK_ns)
+        require_positive_number("tCK_ns", self.tCK_ns, 0.01)  # 100 GHz: far above any DRAM command clock
         for f in _POSITIVE_TIMINGS:
-            require_positive_int(f, getattr(self, f))
+            require_positive_int(f, getattr(self, f), MAX_REFRESH_INTERVAL_TCK if f == "tREFI" else MAX_TIMING_TCK)
         for f in ("tRCD", "tRCDRD", "tRCDWR", "tRTRS", "tRFCb", "tREFIb", "rtw_turnaround", "tPPD", "t32AW"):
-            require_nonneg_int(f, getattr(self, f))
+            require_nonneg_int(f, getattr(self, f), MAX_REFRESH_INTERVAL_TCK if f == "tREFIb" else MAX_TIMING_TCK)
+        # refresh must leave time between refreshes (tREFI <= tRFC: the device only refreshes; the controller
+        # livelocked on it)
+        if self.tREFI <= self.tRFC:
+            raise ConfigError(f"tREFI must be greater than tRFC ({self.tRFC} tCK), not {self.tREFI!r}")
         for f in ("burst_length", "device_width", "bus_width", "data_rate") + _COUNT_FIELDS:
             object.__setattr__(self, f, require_positive_int(f, getattr(self, f), _COUNT_MAX.get(f, 2**53)))
         banks = self.channels * self.pseudo_channels * self.ranks * self.bank_groups * self.banks_per_group

@@ -175,9 +175,11 @@ def read_trace(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
     Returns (addresses, is_write, cycles) as numpy arrays.
     """
-    p = Path(path)
-    if not p.is_file():
+    from archsim.core.fields import path_exists
+
+    if not path_exists(path, "trace file", file=True):
         raise ConfigError(f"trace file {str(path)!r} does not exist")
+    p = Path(path)
     addrs: list[int] = []
     writes: list[bool] = []
     cycles: list[int] = []

@@ -44,6 +44,10 @@ def ns_to_tck(ns: float, tck_ns: float) -> int:
     return max(1, math.ceil((ns - 0.001) / tck_ns))
 
 
+#: Largest MAC interval (and unit clock period) of a PIM unit, tCK.
+MAX_COL_INTERVAL_TCK = 2**16
+
+
 @dataclass(frozen=True)
 class PimSpec:
     """A DRAM organisation with bank-level PIM units (all times in tCK of ``dram`` unless named otherwise).
@@ -95,7 +99,13 @@ class PimSpec:
         require_positive_int("acc_entries", self.acc_entries)
         require_positive_int("pipeline_depth", self.pipeline_depth)
         require_choice("reduce", self.reduce, REDUCTIONS)
-        require_nonneg_int("col_interval_tck", self.col_interval_tck)
+        # a unit slower than 2^16 tCK per cycle is no hardware, and between MAC commands that far apart the
+        # channel would step one refresh per tREFI (the run's time grew with the gap: 1e-6 MHz hung)
+        require_nonneg_int("col_interval_tck", self.col_interval_tck, MAX_COL_INTERVAL_TCK)
+        if self.unit_period_tck > MAX_COL_INTERVAL_TCK:
+            raise ConfigError(
+                f"unit_freq_mhz must be at least {spec.freq_mhz / MAX_COL_INTERVAL_TCK:.4g} MHz (a unit period of at "
+                f"most {MAX_COL_INTERVAL_TCK:,} DRAM tCK), not {self.unit_freq_mhz!r}")
         if self.col_interval_tck and self.col_interval_tck < self.min_col_interval:
             raise ConfigError(
                 f"col_interval_tck must be 0 (derived) or at least {self.min_col_interval} tCK (the unit clock period, "
