@@ -25,7 +25,10 @@ def register(subparsers) -> None:
                     "command counts and energy.  Requests are offered at their trace cycle, at most one per cycle "
                     "in order; the trace stalls while the target queue is full; latency = return - acceptance.")
     p.add_argument("--spec", required=True, help="preset name (e.g. HBM2-2Gbps, DDR4-3200) or a YAML file")
-    p.add_argument("--trace", required=True, help="trace file")
+    p.add_argument("--trace", required=True,
+                   help="trace file: DRAMsim3 lines '0xADDR READ|WRITE CYCLE' (CYCLE in DRAM clock cycles, tCK of "
+                   "--spec) or Ramulator lines '0xADDR R|W' (no cycle: offered as soon as possible); "
+                   "printed cycles are tCK too")
     p.add_argument("--format", default="auto", choices=("auto", "dramsim3", "ramulator"),
                    help="trace format (auto: from the first line)")
     p.add_argument("--controller", default=None, help="YAML file of controller fields (queue_structure, ...)")

@@ -45,6 +45,46 @@ def _has_layer_repeats(trace: Any) -> bool:
     return bool(names.duplicated().any())
 
 
+#: Axis labels of the metric columns sweeps produce (other columns: name with spaces, unit from its suffix).
+AXIS_LABELS = {
+    "seconds": "latency (s)", "energy_j": "energy (J)", "area_mm2": "area (mm²)", "power_w": "power (W)",
+    "total_cycles": "cycles", "utilization": "utilization (MACs / (PEs x cycles))",
+    "pj_per_token": "energy per token (pJ)", "throughput_tops": "throughput (TOPS)", "tops_per_w": "TOPS / W",
+    "tops_per_mm2": "TOPS / mm²",
+}
+_SUFFIX_UNITS = (("_mm2", "mm²"), ("_pj", "pJ"), ("_j", "J"), ("_w", "W"), ("_s", "s"), ("_ns", "ns"),
+                 ("_bytes", "bytes"), ("_gbps", "GB/s"), ("_mhz", "MHz"), ("_cycles", "cycles"))
+
+
+def axis_label(column: str) -> str:
+    """Return a readable axis label of a result column (``energy_j`` -> ``energy (J)``)."""
+    if column in AXIS_LABELS:
+        return AXIS_LABELS[column]
+    for suffix, unit in _SUFFIX_UNITS:
+        if column.endswith(suffix) and len(column) > len(suffix):
+            return f"{column[: -len(suffix)].replace('_', ' ')} ({unit})"
+    return column.replace("_", " ")
+
+
+def _short_number(value: float, _pos: Any = None) -> str:
+    return f"{value:.3g}".replace("e-0", "e-").replace("e+0", "e")
+
+
+def _log_axis(axis: Any, values: Any) -> None:
+    """Log axis labelled in short numbers at 10^k (data over more than two decades) or 1, 2 and 5 x 10^k,
+    minor ticks unlabelled (the default labels minor ticks in long scientific notation, which overlap when
+    the data span about a decade, and labels every 1-2-5 tick, which overlap over several decades)."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v) & (v > 0)]
+    decades = float(np.log10(v.max() / v.min())) if len(v) > 1 else 0.0
+    subs = (1.0,) if decades > 2 else (1.0, 2.0, 5.0)
+    axis.set_major_locator(LogLocator(base=10, subs=subs, numticks=12))
+    axis.set_major_formatter(FuncFormatter(_short_number))
+    axis.set_minor_formatter(NullFormatter())
+
+
 def plot_pareto(
     df: pd.DataFrame,
     x: str,
@@ -80,13 +120,15 @@ def plot_pareto(
             ax.annotate(str(r[label]), (r[x], r[y]), textcoords="offset points", xytext=(4, 4), fontsize=7)
     if logx:
         ax.set_xscale("log")
+        _log_axis(ax.xaxis, data[x])
     if logy:
         ax.set_yscale("log")
-    ax.set_xlabel(x)
-    ax.set_ylabel(y)
+        _log_axis(ax.yaxis, data[y])
+    ax.set_xlabel(axis_label(x))
+    ax.set_ylabel(axis_label(y))
     ax.grid(True, which="both", alpha=0.25)
     ax.legend(fontsize=8, loc="best")
-    ax.set_title(title or f"Pareto front: {x} vs {y}")
+    ax.set_title(title or f"Pareto front: {axis_label(x)} vs {axis_label(y)}")
     return _finish(fig, path)
 
 

@@ -110,3 +110,24 @@ def test_timeline_unrolls_repeated_layers():
     assert [b[1] for b in bars] == [0, 5, 15, 35, 45, 65, 75, 95]
     assert bars[-1][1] + bars[-1][2] == 102  # total cycles preserved
     assert [b[0] for b in _timeline_bars(table, unroll=False)] == ["emb", "a", "b", "out"]
+
+
+def test_plot_pareto_default_axes_are_readable():
+    """Regression (issue 15): raw column names as labels, overlapping log tick labels."""
+    import numpy as np
+
+    from archsim.study import plot_pareto
+    from archsim.study._plots import axis_label
+
+    assert [axis_label(c) for c in ("seconds", "energy_j", "area_mm2", "dram_read_bytes", "rows")] == [
+        "latency (s)", "energy (J)", "area (mm²)", "dram read (bytes)", "rows"]
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"seconds": 10 ** rng.uniform(-4, -1, 40), "energy_j": rng.uniform(0.011, 0.019, 40)})
+    fig = plot_pareto(df, "seconds", "energy_j")
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("latency (s)", "energy (J)")
+    lo, hi = ax.get_xlim()
+    shown = [t for t in ax.xaxis.get_majorticklabels() if t.get_text() and lo <= t.get_position()[0] <= hi]
+    assert [t.get_text() for t in shown] == ["0.0001", "0.001", "0.01", "0.1"]  # one per decade over 3 decades
+    assert not any(t.get_text() for t in ax.xaxis.get_minorticklabels())
