@@ -42,7 +42,9 @@ def _both(design: SystolicArray, op: archsim.Op, order: str, chunk: int):
     return plan, full, fitted
 
 
-@settings(max_examples=int(os.environ.get("ARCHSIM_EXTRAP_EXAMPLES", "150")), deadline=None,
+# derandomize: CI draws the same plans every run (a failure is a code change, not luck); ARCHSIM_EXTRAP_EXAMPLES
+# larger draws more.  Known counterexamples beyond the bound are kept visible below (xfail, strict).
+@settings(max_examples=int(os.environ.get("ARCHSIM_EXTRAP_EXAMPLES", "150")), deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow])
 @given(
     dataflow=st.sampled_from(["os", "ws", "is"]),
@@ -68,6 +70,18 @@ def test_extrapolated_equals_full_event_loop_bandwidth_memory(dataflow, order, r
         return  # a chunk the buffers cannot hold is refused the same way by both
     if fitted is not _NOT_EXTRAPOLATED:
         _check_close(fitted, full)
+
+
+@pytest.mark.xfail(strict=True, reason="extrapolation error beyond the 1e-4 bound: the steady state changes after "
+                   "the far check (fitted 9,175 vs full 9,181 cycles, 6.5e-4); found by hypothesis 2026-12-07, not "
+                   "fixed (production extrapolates only above 20,000 folds)")
+def test_known_counterexample_os_tiny_plan():
+    design = SystolicArray(rows=4, cols=1, dataflow="os", memory_bandwidth_gbps=0.5, memory_latency_ns=200.0,
+                           ifmap_sram_bytes=1 << 12, filter_sram_bytes=1 << 12, ofmap_sram_bytes=1 << 12)
+    op = archsim.Op("g", "gemm", 4, 54, 18, batch=1, a_precision="int8", b_precision="int8")
+    _, full, fitted = _both(design, op, "default", 16)
+    assert fitted is not _NOT_EXTRAPOLATED
+    _check_close(fitted, full)
 
 
 def _check_close(fitted: dict, full: dict) -> None:
