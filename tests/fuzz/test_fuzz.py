@@ -44,6 +44,7 @@ def cfg(n: int):
 
 @contextmanager
 def no_hang(seconds: int = HANG_S):
+    """Fail a call running over ``seconds`` (counted as a hang); count any other escaping exception as uncaught."""
     def boom(*_):
         raise TimeoutError(f"hang: more than {seconds} s")
 
@@ -51,6 +52,12 @@ def no_hang(seconds: int = HANG_S):
     signal.alarm(seconds)
     try:
         yield
+    except TimeoutError:
+        record("hang")
+        raise
+    except Exception:
+        record("uncaught")
+        raise
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, old)
@@ -149,12 +156,6 @@ def expect_clean(fn, *args, **kwargs):
             assert msg and len(msg) < 3000, msg[:200]
             record("refused")
             return None
-        except TimeoutError:
-            record("hang")
-            raise
-        except Exception:
-            record("uncaught")
-            raise
     record("accepted")
     return value
 
@@ -245,12 +246,6 @@ def test_cli_argv(data, capsys):
             rc = main(argv)
         except SystemExit as exc:  # argparse: usage errors exit 2 after one line
             rc = exc.code
-        except TimeoutError:
-            record("hang")
-            raise
-        except Exception:
-            record("uncaught")
-            raise
     out, err = capsys.readouterr()
     assert rc in (0, 1, 2), (argv, rc)
     record("refused" if rc == 2 else "accepted")
